@@ -1,0 +1,88 @@
+"""Build a standard network from a few hyperparameters (what the CLI, search and estimators share).
+
+``build_network(n_outputs, hidden=(64, 32), activation="relu", task="multiclass", l2=0.0, seed=0)``
+gives ``Dense → activation`` for each hidden width, then a linear ``Dense`` output and the loss that
+fits the task (softmax cross-entropy, binary cross-entropy, or mean squared error).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from .errors import ConfigError
+from .layers import Dense, Layer, get_activation
+from .losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
+from .network import Network
+from .optimizers import OPTIMIZERS, Optimizer
+from .schedules import ExponentialDecay, InverseTimeDecay, Schedule, StepDecay
+
+TASKS = ("binary", "multiclass", "regression")
+DECAYS = ("none", "inverse-time", "exponential", "step")
+
+
+def loss_for_task(task: str) -> Loss:
+    """The output loss for ``binary``, ``multiclass`` or ``regression``."""
+    if task == "binary":
+        return BinaryCrossEntropy()
+    if task == "multiclass":
+        return SoftmaxCrossEntropy()
+    if task == "regression":
+        return MeanSquaredError()
+    raise ConfigError(f"Unknown task {task!r}; expected one of {', '.join(map(repr, TASKS))}.")
+
+
+def output_units(task: str, n_classes_or_targets: int) -> int:
+    """1 for binary; K for K classes; k for k regression targets."""
+    return 1 if task == "binary" else int(n_classes_or_targets)
+
+
+def build_network(
+    n_outputs: int,
+    hidden: Sequence[int] = (64, 32),
+    activation: str = "relu",
+    task: str = "multiclass",
+    l2: float = 0.0,
+    seed: int | None = 0,
+    dtype: str = "float32",
+) -> Network:
+    """Hidden ``Dense(units) → activation`` blocks, then ``Dense(n_outputs)`` and the task's loss."""
+    initializer = "he" if activation in ("relu", "leaky-relu") else "xavier"
+    layers: list[Layer] = []
+    for units in hidden:
+        layers += [Dense(units, initializer=initializer), get_activation(activation)]
+    layers.append(Dense(output_units(task, n_outputs), initializer="xavier"))
+    return Network(layers, loss_for_task(task), l2=l2, seed=seed, dtype=dtype)
+
+
+def build_optimizer(name: str, learning_rate: float) -> Optimizer:
+    """``sgd``, ``momentum``, ``rmsprop`` or ``adam`` with its default βs and the given learning rate."""
+    if name not in OPTIMIZERS:
+        raise ConfigError(f"Unknown optimizer {name!r}; expected one of {', '.join(map(repr, OPTIMIZERS))}.")
+    return OPTIMIZERS[name](learning_rate=learning_rate)
+
+
+def build_schedule(decay: str, learning_rate: float, decay_rate: float) -> Schedule | None:
+    """The learning-rate schedule named by ``--decay`` (None for ``none``)."""
+    if decay == "none":
+        return None
+    if decay == "inverse-time":
+        return InverseTimeDecay(learning_rate, decay_rate)
+    if decay == "exponential":
+        return ExponentialDecay(learning_rate, decay_rate)
+    if decay == "step":
+        return StepDecay(learning_rate, drop=decay_rate)
+    raise ConfigError(f"Unknown decay {decay!r}; expected one of {', '.join(map(repr, DECAYS))}.")
+
+
+def parse_layers(text: str) -> tuple[int, ...]:
+    """``"64,32"`` → (64, 32); ``""`` or ``"none"`` → () (logistic/softmax regression)."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    try:
+        widths = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--layers expects comma-separated positive integers like 64,32. Received: {text!r}") from None
+    if any(width < 1 for width in widths):
+        raise ConfigError(f"--layers expects positive widths. Received: {text!r}")
+    return widths
+

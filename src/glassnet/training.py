@@ -1,0 +1,262 @@
+"""Mini-batch gradient descent (lesson 3) with optimizers, schedules, callbacks and a divergence guard.
+
+One epoch: draw a permutation of the rows from the network's generator, gather the rows in that order
+once, then walk through them ``batch_size`` rows at a time (the last short batch is kept). Each step:
+forward → cost → backward → (clip) → optimizer update. ``batch_size=1`` is stochastic gradient descent,
+``batch_size=None`` (or ≥ the number of rows) is batch gradient descent.
+
+The reported training cost and accuracy of an epoch are means over its mini-batches (weighted by
+their size), measured as the weights moved — the usual convention, and free to compute.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from .callbacks import Callback, ProgressReporter
+from .errors import ConfigError, DataError, TrainingDiverged
+from .optimizers import Adam, Optimizer
+from .schedules import Schedule
+
+if TYPE_CHECKING:
+    from .network import Network
+
+
+@dataclass
+class History:
+    """Per-epoch metrics of a :func:`fit` call.
+
+    ``epochs`` is a list of dicts (``epoch``, ``cost``, ``accuracy`` or ``r2``, ``dev_cost``,
+    ``dev_accuracy`` or ``dev_r2``, ``learning_rate``, ``seconds``); ``history["cost"]`` is the
+    column of one metric. ``optimizer_state`` is the optimizer state after the last step, to continue
+    training with ``fit(..., optimizer_state=history.optimizer_state, initial_epoch=len(history))``.
+    """
+
+    epochs: list[dict[str, Any]] = field(default_factory=list)
+    stopped_early: bool = False
+    best_epoch: int | None = None
+    optimizer_state: dict[str, Any] | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def __getitem__(self, key: str) -> list[Any]:
+        return [record.get(key) for record in self.epochs]
+
+    @property
+    def cost(self) -> list[float]:
+        return self["cost"]
+
+    @property
+    def accuracy(self) -> list[float | None]:
+        return self["accuracy"]
+
+    @property
+    def dev_cost(self) -> list[float | None]:
+        return self["dev_cost"]
+
+    @property
+    def dev_accuracy(self) -> list[float | None]:
+        return self["dev_accuracy"]
+
+    @property
+    def learning_rate(self) -> list[float]:
+        return self["learning_rate"]
+
+
+def _check_epochs(epochs: Any, batch_size: Any) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ConfigError(f"fit(epochs=...) expects an integer ≥ 0. Received: epochs={epochs!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        raise ConfigError(f"fit(batch_size=...) expects a positive integer or None (whole batch). Received: batch_size={batch_size!r}")
+
+
+def _prepare_weights(sample_weight: Any, rows: int, dtype: np.dtype) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight, dtype=dtype)
+    if weights.shape != (rows,):
+        raise DataError(f"sample_weight must have shape ({rows},). Received shape {weights.shape}.")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        raise DataError("sample_weight must be finite, non-negative and not all zero.")
+    return weights
+
+
+def fit(
+    network: "Network",
+    X: Any,
+    y: Any,
+    optimizer: Optimizer | None = None,
+    epochs: int = 10,
+    batch_size: int | None = 64,
+    schedule: Schedule | None = None,
+    validation_data: tuple[Any, Any] | None = None,
+    callbacks: Sequence[Callback] = (),
+    verbose: int = 1,
+    *,
+    sample_weight: Any = None,
+    clip_norm: float | None = None,
+    optimizer_state: dict[str, Any] | None = None,
+    initial_epoch: int = 0,
+    divergence_factor: float = 1e3,
+) -> History:
+    """Train ``network`` on ``X (m, n_features)``, ``y (m,)`` for ``epochs`` epochs; return the :class:`History`.
+
+    optimizer          default ``Adam()`` (α = 0.001)
+    schedule           learning rate per epoch; overrides the optimizer's ``learning_rate``
+    validation_data    ``(X_dev, y_dev)``: adds ``dev_cost`` and ``dev_accuracy``/``dev_r2`` each epoch
+    sample_weight      ``(m,)`` non-negative weights; the cost is Σwℓ/Σw, so weight 2 = a duplicated row
+    clip_norm          rescale the whole gradient vector g to ``clip_norm·g/‖g‖`` when ‖g‖ exceeds it
+    optimizer_state /  continue an earlier run: the state from ``History.optimizer_state`` and the
+    initial_epoch      epoch to resume at (the schedule is evaluated at the true epoch)
+    divergence_factor  stop when a batch cost exceeds this many times max(first batch cost, 1)
+    verbose            0 silent, 1 progress (a live bar on a terminal, a line per epoch otherwise)
+
+    Training that diverges (a non-finite or exploding cost, non-finite gradients or weights) raises
+    :class:`TrainingDiverged` after restoring the weights to their values at the start of that epoch.
+    """
+    from .network import Network
+
+    if not isinstance(network, Network):
+        raise ConfigError(f"fit expects a Network. Received: {network!r}")
+    _check_epochs(epochs, batch_size)
+    optimizer = Adam() if optimizer is None else optimizer
+    if not isinstance(optimizer, Optimizer):
+        raise ConfigError(f"fit(optimizer=...) expects an Optimizer such as Adam(0.001). Received: {optimizer!r}")
+    if schedule is not None and not isinstance(schedule, Schedule):
+        raise ConfigError(f"fit(schedule=...) expects a Schedule such as InverseTimeDecay(0.01, 1.0). Received: {schedule!r}")
+    if clip_norm is not None and not (isinstance(clip_norm, (int, float)) and clip_norm > 0 and math.isfinite(clip_norm)):
+        raise ConfigError(f"fit(clip_norm=...) expects a positive number or None. Received: clip_norm={clip_norm!r}")
+
+    X, y = network.prepare(X, y)
+    weights = _prepare_weights(sample_weight, X.shape[0], network.dtype)
+    dev = None
+    if validation_data is not None:
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise ConfigError("fit(validation_data=...) expects a pair (X_dev, y_dev).")
+        dev = network.prepare(*validation_data)
+
+    params, grads = network.parameters(), network.gradients()
+    state = optimizer.init(params) if optimizer_state is None else optimizer_state
+    all_callbacks = ([ProgressReporter()] if verbose else []) + list(callbacks)
+    history = History(optimizer_state=state)
+    trainer = _EpochRunner(network, optimizer, X, y, weights, batch_size, clip_norm, divergence_factor)
+
+    for callback in all_callbacks:
+        callback.on_train_begin(network, epochs)
+    try:
+        for epoch in range(initial_epoch, initial_epoch + epochs):
+            started = time.perf_counter()
+            learning_rate = schedule(epoch) if schedule is not None else optimizer.learning_rate
+            logs = trainer.run_epoch(epoch, params, grads, state, learning_rate)
+            if dev is not None:
+                dev_cost, dev_score = network._evaluate(*dev)
+                logs["dev_cost"] = dev_cost
+                logs["dev_r2" if network.task == "regression" else "dev_accuracy"] = dev_score
+            logs["learning_rate"] = learning_rate
+            logs["seconds"] = time.perf_counter() - started
+            history.epochs.append(logs)
+            for callback in all_callbacks:
+                callback.on_epoch_end(epoch, logs)
+            if any(callback.stop_training for callback in all_callbacks):
+                history.stopped_early = True
+                break
+    finally:
+        for callback in all_callbacks:
+            callback.on_train_end(history)
+    return history
+
+
+class _EpochRunner:
+    """The hot loop: holds the shuffled copies of the data and the divergence snapshot."""
+
+    def __init__(
+        self,
+        network: "Network",
+        optimizer: Optimizer,
+        X: np.ndarray,
+        y: np.ndarray,
+        weights: np.ndarray | None,
+        batch_size: int | None,
+        clip_norm: float | None,
+        divergence_factor: float,
+    ) -> None:
+        self.network, self.optimizer = network, optimizer
+        self.X, self.y, self.weights = X, y, weights
+        rows = X.shape[0]
+        self.batch_size = rows if batch_size is None else min(int(batch_size), rows)
+        self.clip_norm = clip_norm
+        self.divergence_factor = divergence_factor
+        self.reference_cost: float | None = None
+        self.X_shuffled, self.y_shuffled = np.empty_like(X), np.empty_like(y)
+        self.weights_shuffled = None if weights is None else np.empty_like(weights)
+        self.snapshot = np.empty_like(network.flat_parameters)
+        self.buffer_snapshot = {name: value.copy() for name, value in network.buffers().items()}
+
+    def run_epoch(self, epoch: int, params: dict, grads: dict, state: dict, learning_rate: float) -> dict[str, Any]:
+        network, loss = self.network, self.network.loss
+        np.copyto(self.snapshot, network.flat_parameters)
+        for name, value in network.buffers().items():
+            np.copyto(self.buffer_snapshot[name], value)
+        order = network.rng.permutation(self.X.shape[0])
+        np.take(self.X, order, axis=0, out=self.X_shuffled)
+        np.take(self.y, order, axis=0, out=self.y_shuffled)
+        if self.weights is not None:
+            np.take(self.weights, order, axis=0, out=self.weights_shuffled)
+
+        classifier = network.task != "regression"
+        total_cost, total_weight, correct = 0.0, 0.0, 0
+        rows, size = self.X.shape[0], self.batch_size
+        for batch, start in enumerate(range(0, rows, size)):
+            stop = min(start + size, rows)
+            x_batch, y_batch = self.X_shuffled[start:stop], self.y_shuffled[start:stop]
+            w_batch = None if self.weights_shuffled is None else self.weights_shuffled[start:stop]
+            cost, logits = network._train_step(x_batch, y_batch, w_batch)
+            self._check_cost(cost, epoch, batch, learning_rate)
+            if self.clip_norm is not None:
+                self._clip(epoch, batch, learning_rate)
+            self.optimizer.update(params, grads, state, learning_rate)
+            batch_weight = float(stop - start) if w_batch is None else float(w_batch.sum())
+            total_cost += cost * batch_weight
+            total_weight += batch_weight
+            if classifier:
+                correct += loss.count_correct(logits, y_batch)
+        if not np.all(np.isfinite(network.flat_parameters)):
+            self._diverged(epoch, "the weights became non-finite (NaN or inf)", learning_rate)
+        logs: dict[str, Any] = {"epoch": epoch, "cost": total_cost / total_weight}
+        if classifier:
+            logs["accuracy"] = correct / rows
+        else:
+            logs["r2"] = network._evaluate(self.X, self.y)[1]
+        return logs
+
+    def _check_cost(self, cost: float, epoch: int, batch: int, learning_rate: float) -> None:
+        if self.reference_cost is None and math.isfinite(cost):
+            self.reference_cost = cost
+        limit = self.divergence_factor * max(self.reference_cost or 0.0, 1.0)
+        if not cost <= limit:  # also true for NaN
+            what = f"the cost became {cost:.4g}" if math.isfinite(cost) else f"the cost became {cost}"
+            self._diverged(epoch, f"{what} at batch {batch + 1} (first batch cost {self.reference_cost or float('nan'):.4g})", learning_rate)
+
+    def _clip(self, epoch: int, batch: int, learning_rate: float) -> None:
+        gradients = self.network.flat_gradients
+        norm = math.sqrt(float(np.vdot(gradients, gradients)))
+        if not math.isfinite(norm):
+            self._diverged(epoch, f"the gradient became non-finite at batch {batch + 1}", learning_rate)
+        if norm > self.clip_norm:
+            gradients *= self.clip_norm / norm
+
+    def _diverged(self, epoch: int, what: str, learning_rate: float) -> None:
+        np.copyto(self.network.flat_parameters, self.snapshot)
+        for name, value in self.network.buffers().items():
+            np.copyto(value, self.buffer_snapshot[name])
+        raise TrainingDiverged(
+            f"Training diverged in epoch {epoch + 1}: {what}. The weights were restored to their values at the start "
+            f"of epoch {epoch + 1}. Try a smaller learning rate (it was {learning_rate:g}).",
+            epoch=epoch,
+        )
