@@ -54,11 +54,39 @@ def build_network(
     return Network(layers, loss_for_task(task), l2=l2, seed=seed, dtype=dtype)
 
 
-def build_optimizer(name: str, learning_rate: float) -> Optimizer:
-    """``sgd``, ``momentum``, ``rmsprop`` or ``adam`` with its default βs and the given learning rate."""
+#: the constructor argument that takes β₁ (first moment, v), β₂ (second moment, s) and ε in each optimizer
+_MOMENT_ARGUMENTS: dict[str, dict[str, str]] = {
+    "sgd": {},
+    "momentum": {"beta1": "beta"},
+    "rmsprop": {"beta2": "beta", "epsilon": "epsilon"},
+    "adam": {"beta1": "beta1", "beta2": "beta2", "epsilon": "epsilon"},
+}
+
+
+def build_optimizer(
+    name: str,
+    learning_rate: float,
+    beta1: float | None = None,
+    beta2: float | None = None,
+    epsilon: float | None = None,
+) -> Optimizer:
+    """``sgd``, ``momentum``, ``rmsprop`` or ``adam`` with the given learning rate.
+
+    ``beta1`` is the β of the first moment v (Momentum's β, Adam's β₁), ``beta2`` the β of the second
+    moment s (RMSprop's β, Adam's β₂), ``epsilon`` the ε added to √s. None keeps the optimizer's
+    default; a value the optimizer has no use for (``beta2`` for momentum, say) raises ConfigError.
+    """
     if name not in OPTIMIZERS:
         raise ConfigError(f"Unknown optimizer {name!r}; expected one of {', '.join(map(repr, OPTIMIZERS))}.")
-    return OPTIMIZERS[name](learning_rate=learning_rate)
+    arguments = _MOMENT_ARGUMENTS[name]
+    options: dict[str, float] = {}
+    for given, value in (("beta1", beta1), ("beta2", beta2), ("epsilon", epsilon)):
+        if value is None:
+            continue
+        if given not in arguments:
+            raise ConfigError(f"The {name!r} optimizer has no {given}; leave it None. Received: {given}={value!r}")
+        options[arguments[given]] = value
+    return OPTIMIZERS[name](learning_rate=learning_rate, **options)
 
 
 def build_schedule(decay: str, learning_rate: float, decay_rate: float) -> Schedule | None:

@@ -336,14 +336,37 @@ class Network:
 
     def copy(self, dtype: str | None = None) -> "Network":
         """An independent copy with the same weights, buffers and generator state (optionally cast to ``dtype``)."""
-        config = self.get_config()
+        state = self.__getstate__()
         if dtype is not None:
-            config["dtype"] = dtype
-        twin = Network.from_config(config)
-        if self.built:
-            twin.load_state_arrays(self.state_arrays())
-        twin.rng.bit_generator.state = self.rng.bit_generator.state
-        return twin
+            state["config"]["dtype"] = dtype
+        return type(self)._restore(state)
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict[str, Any]:
+        """What a pickle (or ``copy.deepcopy``) keeps: the config, weights and buffers, and the generator state.
+
+        Caches of the last batch, scratch arrays and the views into the flat buffers are left out and
+        rebuilt on loading, so a pickle holds no training rows, ``flat_parameters`` is again the one
+        array every layer's parameters are views of, and the loaded network trains on exactly as the
+        original would (same weights, same random stream). Custom layers must be registered to load.
+        """
+        return {
+            "config": self.get_config(),
+            "arrays": self.state_arrays() if self.built else {},
+            "rng_state": self.rng.bit_generator.state,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(type(self)._restore(state).__dict__)
+
+    @classmethod
+    def _restore(cls, state: dict[str, Any]) -> "Network":
+        """A network built from ``__getstate__`` output."""
+        network = cls.from_config(state["config"])
+        if network.built:
+            network.load_state_arrays(state["arrays"])
+        network.rng.bit_generator.state = state["rng_state"]
+        return network
 
     def summary(self) -> str:
         """One line per layer with its output width and parameter count."""
