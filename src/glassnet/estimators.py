@@ -311,11 +311,11 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
         if first_call:
             self.classes_ = unique_labels(y if classes is None else classes)
             if len(self.classes_) < 2:
-                raise DataError(f"GlassClassifier needs samples of at least 2 classes; y has one class only: {self.classes_[0]!r}.")
+                raise DataError(f"GlassClassifier needs samples of at least 2 classes; y has one class only: {self.classes_[:1].tolist()[0]!r}.")
         indices = np.searchsorted(self.classes_, y).clip(0, len(self.classes_) - 1)
         unknown = self.classes_[indices] != y
         if np.any(unknown):
-            raise DataError(f"y has the label {y[unknown][0]!r}, which is not among classes_={self.classes_.tolist()!r}.")
+            raise DataError(f"y has the label {y[unknown][:1].tolist()[0]!r}, which is not among classes_={self.classes_.tolist()!r}.")
         task = "binary" if len(self.classes_) == 2 else "multiclass"
         return indices, task, len(self.classes_)
 

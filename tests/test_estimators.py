@@ -1,0 +1,329 @@
+"""GlassClassifier and GlassRegressor inside scikit-learn: pipelines, searches, weights, partial_fit."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import loguniform
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import recall_score
+from sklearn.model_selection import RandomizedSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from glassnet import BinaryCrossEntropy, ConfigError, DataError, MeanSquaredError, SoftmaxCrossEntropy
+from glassnet.builders import build_optimizer
+from glassnet.estimators import GlassClassifier, GlassRegressor
+from glassnet.optimizers import Adam, Momentum, RMSprop
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    """Small networks train several times faster on one BLAS thread than on many."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+# ---------------------------------------------------------------------------------------------- parameters
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"keep_prob": 1.5}, "keep_prob=1.5"),
+        ({"keep_prob": 0.0}, "keep_prob=0.0"),
+        ({"hidden_layer_sizes": (16, 0)}, "hidden_layer_sizes=(16, 0)"),
+        ({"activation": "softsign"}, "activation='softsign'"),
+        ({"optimizer": "adagrad"}, "optimizer='adagrad'"),
+        ({"learning_rate": -0.1}, "learning_rate=-0.1"),
+        ({"beta1": 1.0}, "beta1=1.0"),
+        ({"optimizer": "momentum", "beta2": 0.99}, "beta2=0.99"),
+        ({"optimizer": "sgd", "epsilon": 1e-7}, "epsilon=1e-07"),
+        ({"batch_size": 0}, "batch_size=0"),
+        ({"epochs": 0}, "epochs=0"),
+        ({"decay": "cosine"}, "decay='cosine'"),
+        ({"validation_fraction": 1.0}, "validation_fraction=1.0"),
+        ({"batchnorm": "yes"}, "batchnorm='yes'"),
+        ({"dtype": "float16"}, "dtype='float16'"),
+        ({"class_weight": "even"}, "class_weight='even'"),
+        ({"class_weight": {0: 1.0, 7: 2.0}}, "class_weight={0: 1.0, 7: 2.0}"),
+    ],
+)
+def test_bad_parameters_are_stored_by_the_constructor_and_rejected_by_fit_naming_the_value(params, named, iris):
+    classifier = GlassClassifier(**{"epochs": 1, **params})  # scikit-learn's rule: the constructor never raises
+    assert classifier.get_params()[next(iter(params))] == next(iter(params.values()))
+    with pytest.raises(ConfigError, match=named.replace("(", r"\(").replace(")", r"\)").replace("{", r"\{").replace("}", r"\}")):
+        classifier.fit(*iris)
+
+
+def test_build_optimizer_routes_the_betas_to_each_optimizer():
+    # beta1 is the β of the first moment v, beta2 the β of the second moment s
+    assert build_optimizer("momentum", 0.1, beta1=0.8) == Momentum(0.1, beta=0.8)
+    assert build_optimizer("rmsprop", 0.01, beta2=0.9, epsilon=1e-6) == RMSprop(0.01, beta=0.9, epsilon=1e-6)
+    assert build_optimizer("adam", 0.01, beta1=0.5, beta2=0.9, epsilon=1e-7) == Adam(0.01, beta1=0.5, beta2=0.9, epsilon=1e-7)
+    assert build_optimizer("adam", 0.01) == Adam(0.01)  # None keeps the defaults
+
+
+# ---------------------------------------------------------------------------------------------- classifier
+def test_binary_classifier_uses_one_sigmoid_output_and_string_labels():
+    X, y = load_breast_cancer(return_X_y=True)
+    labels = np.where(y == 1, "benign", "malignant")
+    X_train, X_test, y_train, y_test = train_test_split(X, labels, test_size=0.3, random_state=0, stratify=labels)
+    model = make_pipeline(StandardScaler(), GlassClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, epochs=20, random_state=0))
+    model.fit(X_train, y_train)
+    classifier = model[-1]
+
+    assert list(classifier.classes_) == ["benign", "malignant"]
+    assert isinstance(classifier.network_.loss, BinaryCrossEntropy) and classifier.network_.output_units == 1
+    assert model.score(X_test, y_test) > 0.95  # a broken network stays near the 63 % majority rate
+    probabilities = model.predict_proba(X_test)
+    decision = model.decision_function(X_test)
+    assert probabilities.shape == (len(X_test), 2) and decision.shape == (len(X_test),)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    np.testing.assert_allclose(probabilities[:, 1], 1.0 / (1.0 + np.exp(-decision)))  # P(classes_[1]) = σ(logit)
+    np.testing.assert_array_equal(model.predict(X_test), np.where(decision > 0, "malignant", "benign"))
+
+
+def test_multiclass_classifier_uses_softmax_over_string_labels(iris):
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    classifier = GlassClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, epochs=30, random_state=0).fit(X, names)
+
+    assert isinstance(classifier.network_.loss, SoftmaxCrossEntropy) and classifier.network_.output_units == 3
+    assert classifier.score(X, names) > 0.93
+    logits = classifier.decision_function(X)
+    probabilities = classifier.predict_proba(X)
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(probabilities, expected / expected.sum(axis=1, keepdims=True), rtol=1e-12)
+    np.testing.assert_array_equal(classifier.predict(X), classifier.classes_[logits.argmax(axis=1)])
+    assert classifier.n_iter_ == 30 and len(classifier.loss_curve_) == 30
+    assert classifier.loss_curve_[-1] < 0.5 * classifier.loss_curve_[0]
+    assert classifier.validation_scores_ is None
+
+
+def test_pipeline_in_cross_val_score():
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), GlassClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, epochs=15, random_state=0))
+    scores = cross_val_score(model, X, y, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.93
+
+
+def test_randomized_search_samples_learning_rate_and_l2_on_a_log_scale(iris):
+    X, y = iris
+    search = RandomizedSearchCV(
+        GlassClassifier(hidden_layer_sizes=(16,), epochs=15, random_state=0),
+        {"learning_rate": loguniform(1e-4, 1e-1), "l2": loguniform(1e-5, 1e-1)},
+        n_iter=5,
+        cv=3,
+        random_state=0,
+    )
+    search.fit(X, y)
+    rates = np.asarray(search.cv_results_["param_learning_rate"], dtype=float)
+    assert len(set(rates)) == 5 and np.all((rates >= 1e-4) & (rates <= 1e-1))
+    scores = search.cv_results_["mean_test_score"]
+    # a learning rate 100× larger learns iris in 15 epochs; the smallest barely moves from the start
+    assert scores[np.argmax(rates)] > scores[np.argmin(rates)]
+    assert search.best_estimator_.learning_rate == search.best_params_["learning_rate"]
+    assert search.best_score_ > 0.85
+
+
+def test_fitted_on_a_dataframe_the_classifier_knows_its_feature_names(iris):
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["sepal_length", "sepal_width", "petal_length", "petal_width"])
+    classifier = GlassClassifier(hidden_layer_sizes=(8,), epochs=2, random_state=0).fit(frame, y)
+    assert list(classifier.feature_names_in_) == list(frame.columns) and classifier.n_features_in_ == 4
+    with pytest.raises(ValueError, match="feature names"):
+        classifier.predict(frame[frame.columns[::-1]])
+
+
+# ---------------------------------------------------------------------------------------------- weights
+@pytest.mark.parametrize("estimator_class", [GlassClassifier, GlassRegressor])
+def test_sample_weight_two_equals_a_duplicated_row_in_full_batch_training(estimator_class):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 5))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int) if estimator_class is GlassClassifier else X @ rng.normal(size=5)
+    weights = np.ones(40)
+    weights[:6] = 2.0
+    X_repeated, y_repeated = np.concatenate([X, X[:6]]), np.concatenate([y, y[:6]])
+    settings = dict(hidden_layer_sizes=(8,), batch_size=None, epochs=25, learning_rate=0.05, l2=0.01, dtype="float64", random_state=3)
+
+    weighted = estimator_class(**settings).fit(X, y, sample_weight=weights)
+    repeated = estimator_class(**settings).fit(X_repeated, y_repeated)
+    unweighted = estimator_class(**settings).fit(X, y)
+
+    # Σwℓ/Σw with w = 2 is the mean over the rows with that row twice, and the L2 term's m is Σw = 46
+    np.testing.assert_allclose(weighted.network_.flat_parameters, repeated.network_.flat_parameters, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-10)
+    assert np.max(np.abs(weighted.network_.flat_parameters - unweighted.network_.flat_parameters)) > 1e-3
+
+
+def test_class_weight_balanced_raises_minority_recall():
+    X, y = make_classification(n_samples=600, n_features=6, weights=[0.92], class_sep=0.5, flip_y=0.02, random_state=1)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
+    settings = dict(hidden_layer_sizes=(16,), epochs=30, random_state=0)
+    plain = GlassClassifier(**settings).fit(X_train, y_train)
+    balanced = GlassClassifier(class_weight="balanced", **settings).fit(X_train, y_train)
+
+    plain_recall = recall_score(y_test, plain.predict(X_test))
+    balanced_recall = recall_score(y_test, balanced.predict(X_test))
+    assert balanced_recall > plain_recall + 0.2, (plain_recall, balanced_recall)
+
+
+def test_class_weight_dict_equals_the_same_sample_weights(iris):
+    X, y = iris
+    settings = dict(hidden_layer_sizes=(8,), epochs=3, dtype="float64", random_state=0)
+    by_class = GlassClassifier(class_weight={0: 3.0, 1: 1.0, 2: 0.5}, **settings).fit(X, y)
+    by_row = GlassClassifier(**settings).fit(X, y, sample_weight=np.array([3.0, 1.0, 0.5])[y])
+    np.testing.assert_allclose(by_class.network_.flat_parameters, by_row.network_.flat_parameters, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------- partial_fit
+def test_partial_fit_continues_the_optimizer_state_and_equals_fit(iris):
+    X, y = iris
+    settings = dict(hidden_layer_sizes=(8,), batch_size=50, random_state=0)  # 150 rows: 3 Adam steps per epoch
+    incremental = GlassClassifier(**settings)
+    steps = []
+    for _ in range(3):
+        incremental.partial_fit(X, y, classes=[0, 1, 2])
+        steps.append(incremental.optimizer_state_["t"])
+    assert steps == [3, 6, 9] and incremental.n_iter_ == 3 and len(incremental.loss_curve_) == 3
+
+    # three calls of one epoch are exactly one fit of three epochs: same weights, shuffles and moments
+    whole = GlassClassifier(epochs=3, **settings).fit(X, y)
+    np.testing.assert_array_equal(incremental.network_.flat_parameters, whole.network_.flat_parameters)
+    np.testing.assert_array_equal(incremental.optimizer_state_["v"]["layers.0.W"], whole.optimizer_state_["v"]["layers.0.W"])
+    assert incremental.loss_curve_ == whole.loss_curve_
+
+
+def test_partial_fit_refuses_a_missing_classes_argument_unknown_labels_and_balanced_weights(iris):
+    X, y = iris
+    with pytest.raises(ConfigError, match="classes="):
+        GlassClassifier().partial_fit(X, y)
+    classifier = GlassClassifier(hidden_layer_sizes=(4,)).partial_fit(X[y < 2], y[y < 2], classes=[0, 1])
+    with pytest.raises(DataError, match="label 2"):
+        classifier.partial_fit(X, y)
+    with pytest.raises(ConfigError, match="balanced"):
+        GlassClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
+
+
+# ---------------------------------------------------------------------------------------------- training options
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "rmsprop", "adam"])
+def test_every_optimizer_trains_through_the_estimator(optimizer, iris):
+    rates = {"sgd": 0.2, "momentum": 0.2, "rmsprop": 0.01, "adam": 0.01}
+    classifier = GlassClassifier(hidden_layer_sizes=(16,), optimizer=optimizer, learning_rate=rates[optimizer], epochs=25, random_state=0)
+    classifier.fit(*iris)
+    assert classifier.loss_curve_[-1] < 0.5 * classifier.loss_curve_[0]
+    assert classifier.score(*iris) > 0.9
+    moments = {"sgd": set(), "momentum": {"v"}, "rmsprop": {"s"}, "adam": {"v", "s"}}[optimizer]
+    assert set(classifier.optimizer_state_) - {"t"} == moments
+
+
+def test_decay_schedule_reaches_training(iris):
+    # inverse-time decay α₀/(1 + k·epoch) with k = 1e6: epoch 0 trains at α₀, every later epoch at ≤ α₀·1e-6,
+    # so the cost stops moving after the first epoch; without decay it keeps falling
+    settings = dict(hidden_layer_sizes=(16,), learning_rate=0.01, epochs=6, random_state=0)
+    frozen = GlassClassifier(decay="inverse-time", decay_rate=1e6, **settings).fit(*iris)
+    free = GlassClassifier(**settings).fit(*iris)
+    assert abs(frozen.loss_curve_[5] - frozen.loss_curve_[1]) < 1e-3
+    assert free.loss_curve_[1] - free.loss_curve_[5] > 0.05
+
+
+def test_early_stopping_holds_out_rows_and_keeps_the_best_epoch():
+    X, y = make_classification(n_samples=300, n_features=20, n_informative=3, flip_y=0.2, random_state=0)
+    classifier = GlassClassifier(
+        hidden_layer_sizes=(128,), learning_rate=0.01, epochs=300, early_stopping=True, validation_fraction=0.2, patience=4, random_state=0
+    ).fit(X, y)
+    assert classifier.n_iter_ < 300  # 20 % label noise: the dev cost turns up long before 300 epochs
+    assert len(classifier.validation_scores_) == len(classifier.loss_curve_) == classifier.n_iter_
+    assert classifier.best_epoch_ == classifier.n_iter_ - 1 - 4  # it stops after `patience` epochs without a better dev cost
+    assert all(0.0 <= score <= 1.0 for score in classifier.validation_scores_)
+
+
+def test_one_class_is_refused_with_a_message_about_classes():
+    with pytest.raises(DataError, match="one class"):
+        GlassClassifier().fit(np.zeros((5, 2)), np.ones(5))
+
+
+# ---------------------------------------------------------------------------------------------- regressor
+def test_regressor_fits_one_and_several_targets():
+    X, y = make_regression(n_samples=300, n_features=5, n_informative=5, noise=1.0, random_state=0)
+    y = y / y.std()
+    targets = np.column_stack([y, np.sin(X[:, 0]) + X[:, 1] ** 2 / 4])
+    settings = dict(hidden_layer_sizes=(32,), learning_rate=0.01, epochs=60, random_state=0)
+
+    single = GlassRegressor(**settings).fit(X, y)
+    assert isinstance(single.network_.loss, MeanSquaredError) and single.n_outputs_ == 1
+    assert single.predict(X).shape == (300,) and single.score(X, y) > 0.97
+
+    double = GlassRegressor(**settings).fit(X, targets)
+    assert double.n_outputs_ == 2 and double.network_.output_units == 2
+    assert double.predict(X).shape == (300, 2) and double.score(X, targets) > 0.9
+    with pytest.raises(DataError, match="2"):
+        double.partial_fit(X, y)  # one target column where the regressor was fitted on two
+
+
+# ---------------------------------------------------------------------------------------------- pickling
+def test_pickled_estimator_predicts_identically_and_partial_fit_continues_identically(iris):
+    X, y = iris
+    classifier = GlassClassifier(hidden_layer_sizes=(8,), learning_rate=0.01, epochs=3, random_state=0).fit(X, y)
+    twin = pickle.loads(pickle.dumps(classifier))
+    np.testing.assert_array_equal(twin.predict_proba(X), classifier.predict_proba(X))
+    classifier.partial_fit(X, y)
+    twin.partial_fit(X, y)
+    np.testing.assert_array_equal(twin.network_.flat_parameters, classifier.network_.flat_parameters)
+    assert twin.optimizer_state_["t"] == classifier.optimizer_state_["t"] == 4 * 5  # 4 epochs of 5 batches of ≤ 32
+
+
+@pytest.mark.slow
+def test_cross_validation_on_joblib_worker_processes():
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), GlassClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, epochs=10, random_state=0))
+    in_process = cross_val_score(model, X, y, cv=3)
+    in_workers = cross_val_score(model, X, y, cv=3, n_jobs=2)  # the estimator travels to loky workers by pickle
+    np.testing.assert_array_equal(in_workers, in_process)
+    assert in_process.min() > 0.93
+
+
+@pytest.mark.slow
+def test_halving_random_search_spends_epochs_as_its_resource(iris):
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    search = HalvingRandomSearchCV(
+        GlassClassifier(hidden_layer_sizes=(16,), random_state=0),
+        {"learning_rate": loguniform(1e-4, 1e-1)},
+        resource="epochs",
+        min_resources=3,
+        max_resources=27,
+        factor=3,
+        n_candidates=9,
+        cv=3,
+        random_state=0,
+    )
+    search.fit(*iris)
+    assert sorted(set(search.cv_results_["param_epochs"])) == [3, 9, 27]
+    assert search.best_params_["epochs"] == 27 and search.best_score_ > 0.9
+
+
+@pytest.mark.slow
+def test_accuracy_on_digits_is_within_a_few_points_of_mlp_classifier():
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_size=0.3, stratify=y, random_state=0)
+    # the same network and training: 64 ReLU units, softmax, Adam(α = 1e-3), mini-batches of 32, 30 epochs, λ = 1e-4
+    glass = GlassClassifier(hidden_layer_sizes=(64,), l2=1e-4, batch_size=32, epochs=30, random_state=0).fit(X_train, y_train)
+    mlp = MLPClassifier(
+        hidden_layer_sizes=(64,), alpha=1e-4, batch_size=32, max_iter=30, learning_rate_init=1e-3, n_iter_no_change=30, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning):  # MLPClassifier warns when max_iter ends its training
+        mlp.fit(X_train, y_train)
+    glass_accuracy, mlp_accuracy = glass.score(X_test, y_test), mlp.score(X_test, y_test)
+    assert mlp_accuracy > 0.95 and abs(glass_accuracy - mlp_accuracy) < 0.03, (glass_accuracy, mlp_accuracy)
