@@ -19,6 +19,20 @@ from .optimizers import SGD, Adam, Momentum, Optimizer, RMSprop
 from .schedules import Constant, ExponentialDecay, InverseTimeDecay, Schedule, StepDecay
 from .training import History, fit
 
+#: names imported on first use, so that ``import glassnet`` (and the CLI) does not pay for importing scikit-learn
+_LAZY = {"GlassClassifier": "estimators", "GlassRegressor": "estimators"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
+
 try:
     __version__ = version("glassnet")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
@@ -35,6 +49,8 @@ __all__ = [
     "EarlyStopping",
     "ExponentialDecay",
     "ExponentialMovingAverage",
+    "GlassClassifier",
+    "GlassRegressor",
     "GlassnetError",
     "GradientCheckResult",
     "History",

@@ -49,7 +49,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._validation import check_choice, check_positive_int, check_real
 from .builders import DECAYS, build_network, build_optimizer, build_schedule
-from .callbacks import Callback, EarlyStopping
+from .callbacks import EarlyStopping
 from .errors import ConfigError, DataError
 from .layers import ACTIVATIONS
 from .network import DTYPES
