@@ -1,6 +1,8 @@
 """GlassClassifier and GlassRegressor inside scikit-learn: pipelines, searches, weights, partial_fit."""
 
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,15 @@ def one_blas_thread():
 def iris():
     X, y = load_iris(return_X_y=True)
     return StandardScaler().fit_transform(X), y
+
+
+def test_glassnet_exports_the_estimators_without_importing_scikit_learn_up_front():
+    code = (
+        "import sys, glassnet; assert 'sklearn.base' not in sys.modules; "
+        "from glassnet.estimators import GlassClassifier, GlassRegressor; "
+        "assert (glassnet.GlassClassifier, glassnet.GlassRegressor) == (GlassClassifier, GlassRegressor)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # ---------------------------------------------------------------------------------------------- parameters
