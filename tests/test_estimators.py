@@ -1,5 +1,6 @@
 """GlassClassifier and GlassRegressor inside scikit-learn: pipelines, searches, weights, partial_fit."""
 
+import json
 import pickle
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from glassnet import BinaryCrossEntropy, ConfigError, DataError, MeanSquaredError, SoftmaxCrossEntropy
 from glassnet.builders import build_optimizer
-from glassnet.estimators import GlassClassifier, GlassRegressor
+from glassnet.estimators import GlassClassifier, GlassRegressor, estimator_description, estimator_from_description
 from glassnet.optimizers import Adam, Momentum, RMSprop
 
 
@@ -338,3 +339,24 @@ def test_accuracy_on_digits_is_within_a_few_points_of_mlp_classifier():
         mlp.fit(X_train, y_train)
     glass_accuracy, mlp_accuracy = glass.score(X_test, y_test), mlp.score(X_test, y_test)
     assert mlp_accuracy > 0.95 and abs(glass_accuracy - mlp_accuracy) < 0.03, (glass_accuracy, mlp_accuracy)
+
+
+# ---------------------------------------------------------------------------------------------- model-file description
+def test_estimator_description_is_json_and_rebuilds_an_equal_estimator(iris):
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    classifier = GlassClassifier(hidden_layer_sizes=(8,), epochs=2, class_weight={"setosa": 2.0, "versicolor": 1.0, "virginica": 1.0}, random_state=1)
+    classifier.fit(pd.DataFrame(X, columns=list("abcd")), names)
+    regressor = GlassRegressor(hidden_layer_sizes=(8,), epochs=2, random_state=np.random.RandomState(0)).fit(X[:, :2], X[:, 2:])
+
+    for estimator, inputs in ((classifier, pd.DataFrame(X, columns=list("abcd"))), (regressor, X[:, :2])):
+        text = json.dumps(estimator_description(estimator))
+        twin = estimator_from_description(json.loads(text), pickle.loads(pickle.dumps(estimator.network_)))
+        assert type(twin) is type(estimator) and twin.n_iter_ == 2 and twin.loss_curve_ == estimator.loss_curve_
+        np.testing.assert_array_equal(twin.predict(inputs), estimator.predict(inputs))
+    assert twin.random_state is None  # a RandomState object cannot be written as JSON
+    rebuilt = estimator_from_description(json.loads(json.dumps(estimator_description(classifier))), classifier.network_)
+    assert rebuilt.get_params() == classifier.get_params() and rebuilt.classes_.dtype == classifier.classes_.dtype
+    assert list(rebuilt.feature_names_in_) == list("abcd")
+    with pytest.raises(DataError, match="4 to 3"):
+        estimator_from_description(estimator_description(classifier), regressor.network_)
