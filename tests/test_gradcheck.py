@@ -92,7 +92,7 @@ def _random_stack(rng: np.random.Generator, l2: float) -> gn.Network:
 
 
 @pytest.mark.parametrize("l2", [0.0, 0.5], ids=["l2-off", "l2-on"])
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(12))
 def test_random_stacks(seed, l2, assert_gradients):
     rng = np.random.default_rng(1000 + seed)
     network = _random_stack(rng, l2)

@@ -12,6 +12,8 @@ from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import glassnet as gn
 from glassnet.errors import ConfigError, DataError
@@ -72,6 +74,34 @@ def test_softmax_cross_entropy_per_row_values():
         assert value == pytest.approx(exact_softmax_cross_entropy(row, label), rel=1e-13)
     # the hand-checked case: logits (1e4, −1e4, 0), class 1 → ℓ = ln(e^1e4·(1 + tiny)) + 1e4 = 2e4
     assert loss.forward(np.array([[1e4, -1e4, 0.0]]), np.array([1])) == 2e4
+
+
+logit = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False)
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(st.lists(logit, min_size=2, max_size=5), st.integers(0, 4)), min_size=1, max_size=6))
+def test_softmax_cross_entropy_matches_exact_arithmetic_on_random_logits(rows):
+    rows = [(row, label % len(row)) for row, label in rows]
+    width = max(len(row) for row, _ in rows)
+    rows = [(row + [-1e4] * (width - len(row)), label) for row, label in rows]  # pad with a very unlikely class
+    loss = gn.SoftmaxCrossEntropy()
+    cost = loss.forward(np.array([row for row, _ in rows]), np.array([label for _, label in rows]))
+    expected = math.fsum(exact_softmax_cross_entropy(row, label) for row, label in rows) / len(rows)
+    # absolute slack 1e-12: when the true class dominates, ℓ ≈ 0 is the small difference of two O(1) numbers
+    assert cost == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert np.all(np.isfinite(loss.backward()))
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=st.lists(st.tuples(logit, st.integers(0, 1)), min_size=1, max_size=8))
+def test_sigmoid_cross_entropy_matches_exact_arithmetic_on_random_logits(values):
+    loss = gn.BinaryCrossEntropy()
+    logits = np.array([[z] for z, _ in values])
+    cost = loss.forward(logits, np.array([[float(label)] for _, label in values]))
+    expected = math.fsum(exact_sigmoid_cross_entropy(z, label) for z, label in values) / len(values)
+    assert cost == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    assert np.all(np.isfinite(loss.backward()))
 
 
 HUGE_LOGITS = [-1e4, -745.0, -40.0, -1.5, 0.0, 0.75, 40.0, 745.0, 1e4]
