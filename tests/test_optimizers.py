@@ -131,6 +131,7 @@ def test_invariants_over_every_optimizer(name, dtype):
             for value in state[moment].values():
                 assert value.dtype == np.dtype(dtype) and np.all(np.isfinite(value))
     assert not np.array_equal(params["layers.0.W"], before["layers.0.W"])
+    assert deserialize("optimizer", serialize(optimizer)) == optimizer  # the config round trip
 
 
 @pytest.mark.parametrize("name", registered_params("optimizer"))
