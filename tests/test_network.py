@@ -115,7 +115,7 @@ def test_regression_score_is_r2():
     assert network.score(X, [1.0, 2.0, 3.0]) == pytest.approx(0.0, abs=1e-15)
 
 
-def test_training_forward_returns_a_copy_and_inference_a_fresh_array():
+def test_training_forward_returns_a_copy_not_the_workspace():
     network = _mlp().build(3)
     X = np.ones((2, 3))
     training_output = network.forward(X, training=True)
