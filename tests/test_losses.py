@@ -28,7 +28,9 @@ def exact_softmax_cross_entropy(logits: list[float], label: int) -> float:
 
 def exact_sigmoid_cross_entropy(z: float, y: int) -> float:
     with localcontext() as context:
-        context.prec = 60
+        # when the label is confidently right, ℓ ≈ e^(−|z|) is the difference of two numbers near |z|: keep
+        # |z|/ln 10 extra digits; past |z| ≈ 745 the true ℓ is below the smallest float64 and rounds to 0 anyway
+        context.prec = 60 + int(min(abs(z), 760.0) / math.log(10))
         return float((1 + Decimal(z).exp()).ln() - y * Decimal(z))
 
 
