@@ -163,7 +163,7 @@ def test_cli_train_with_keep_prob():
     result = CliRunner().invoke(main, ["train", "--keep-prob", "0.8", "--epochs", "3", "--json", "--quiet"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["dev_accuracy"] > 0.8  # dropout slows digits down a little, but not to chance (0.1)
+    assert report["dev_accuracy"] > 0.75  # 3 epochs at α = 0.001: about 0.88; chance is 0.1
 
 
 @pytest.mark.parametrize("value", ["0", "1.5", "-0.3"])
