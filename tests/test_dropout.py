@@ -136,9 +136,14 @@ def test_dropout_as_first_layer_skips_the_input_gradient():
     assert gn.check_gradients(network, X, y).difference < 1e-7
 
 
-def test_backward_before_forward_is_an_error():
+@pytest.mark.parametrize("keep_prob", [0.5, 1.0])
+def test_backward_before_a_training_forward_is_an_error(keep_prob):
+    layer = built_dropout(keep_prob)
     with pytest.raises(RuntimeError, match="before forward"):
-        built_dropout(0.5).backward(np.ones((2, 20), dtype=np.float32))
+        layer.backward(np.ones((2, 20), dtype=np.float32))
+    layer.forward(np.ones((2, 20), dtype=np.float32), training=False)
+    with pytest.raises(RuntimeError, match="before forward"):
+        layer.backward(np.ones((2, 20), dtype=np.float32))
 
 
 def test_config_round_trip_and_copy():

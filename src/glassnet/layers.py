@@ -269,17 +269,20 @@ class Dropout(Layer):
 
     At inference (``training=False``) it is the identity, so nothing needs rescaling at test time.
     ``keep_prob=1.0`` is exactly the identity in both modes and draws no random numbers.
-    The cache is the scaled mask ``D / keep_prob``, in the layer's dtype.
+    The cache is the scaled mask ``D / keep_prob``, in the layer's dtype (1.0 when keep_prob = 1).
     """
 
     def __init__(self, keep_prob: float = 0.8) -> None:
         super().__init__()
         self.keep_prob = check_real("Dropout", "keep_prob", keep_prob, low=0.0, high=1.0, low_open=True)
-        self._scaled_mask: np.ndarray | None = None
+        self._scaled_mask: np.ndarray | float | None = None
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        if not training or self.keep_prob == 1.0:
+        if not training:
             self._scaled_mask = None
+            return x
+        if self.keep_prob == 1.0:
+            self._scaled_mask = 1.0  # nothing dropped, nothing drawn
             return x
         if self.rng is None:
             raise RuntimeError("Dropout.forward(training=True) needs the generator that build() provides.")
@@ -291,11 +294,11 @@ class Dropout(Layer):
         return np.multiply(x, mask, out=self.output_array("a", x.shape, training))
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        self._check_cached(self._scaled_mask)
         if not self.needs_input_gradient:
             return None
         if self.keep_prob == 1.0:
             return dout
-        self._check_cached(self._scaled_mask)
         dx = self._workspace.get("dx", dout.shape, self.dtype)
         return np.multiply(dout, self._scaled_mask, out=dx)
 
