@@ -235,12 +235,16 @@ def load_csv(path: str | Path, target: str | None = None, task: str = "auto") ->
 def load_npz(path: str | Path, task: str = "auto") -> Dataset:
     """An NPZ file with arrays ``X (n_samples, n_features)`` (numeric) and ``y (n_samples,)``; never unpickles."""
     path = Path(path)
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"{path}: not an NPZ file (an NPZ is a zip archive of arrays, as written by numpy.savez).")
     try:
         with np.load(path, allow_pickle=False) as archive:
             missing = [key for key in ("X", "y") if key not in archive.files]
             if missing:
                 raise DataError(f"{path}: missing array {missing[0]!r}; expected arrays 'X' and 'y'. Found: {_list(archive.files)}.")
             X, y_raw = archive["X"], archive["y"]
+    except DataError:
+        raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
         raise DataError(f"{path}: cannot be read as an NPZ file of numeric arrays ({error}).") from None
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:

@@ -134,7 +134,7 @@ def unpack(path: str | Path, data: bytes) -> tuple[dict[str, str], dict[str, np.
         raise ModelFileError(f"{path}: too short to be a safetensors file ({len(data)} bytes).")
     (header_size,) = struct.unpack("<Q", data[:8])
     if header_size > min(MAX_HEADER_BYTES, len(data) - 8):
-        raise ModelFileError(f"{path}: the header claims {header_size} bytes; the file holds {len(data) - 8} after the size field.")
+        raise ModelFileError(f"{path}: not a safetensors file (its size field claims a {header_size}-byte header; {len(data) - 8} bytes follow).")
     try:
         header = json.loads(data[8 : 8 + header_size].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
