@@ -62,7 +62,10 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: str | None) 
     """
     if value is None:
         return
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the same parser, as a package
+        import tomli as tomllib  # type: ignore[no-redef]
 
     try:
         table = tomllib.loads(Path(value).read_text(encoding="utf-8"))
