@@ -153,6 +153,8 @@ def train(
     checkpointing: dict[str, Any] = {}
     if out_dir is not None:
         options = {name: list(value) if isinstance(value, tuple) else value for name, value in ctx.params.items()}
+        if Path(data_name).is_file():  # so --resume works from any folder
+            options["data_name"] = str(Path(data_name).resolve())
         checkpointing = {"checkpoint_dir": Path(out_dir) / "checkpoints", "checkpoint_every": checkpoint_every,
                          "resume": resumed_epoch > 0, "checkpoint_extra": {"options": options}}
     started = time.perf_counter()

@@ -112,7 +112,7 @@ def _bundled() -> dict[str, Callable[[int], Dataset]]:
         "circles": lambda seed: _planar(
             "circles", *datasets.make_circles(400, noise=0.1, factor=0.5, random_state=seed), ("outer", "inner")
         ),
-        "flower": lambda seed: _planar("flower", *make_flower(seed=seed), ("red", "blue")),
+        "flower": lambda seed: _planar("flower", *make_flower(seed=seed), ("a", "b")),
     }
 
 
