@@ -192,6 +192,15 @@ def test_absurd_sizes_are_refused_before_allocating(tmp_path, small, where):
     assert peak < 5_000_000
 
 
+def test_sizes_within_the_largest_array_but_too_many_weights_are_refused(tmp_path, small):
+    config, tensors = small  # Dense(4) on 5 inputs → ReLU → Dense(3): 5·4 + 4 + 4·3 + 3 = 39 stored numbers
+    config = json.loads(json.dumps(config))
+    config["layers"][0]["config"]["units"] = 5  # every size ≤ 5, the largest stored dimension, yet
+    config["layers"][2]["config"]["units"] = 5  # 5·5 + 5·5 = 50 weights > 39: refused before building
+    with pytest.raises(ModelFileError, match=r"layers 0 to 2 would need 50 weights; the file stores 39 numbers in all"):
+        model_io.load(rewrite(tmp_path, config, tensors))
+
+
 @pytest.mark.parametrize("class_name", ["Lambda", "__import__", "os.system"])
 def test_unknown_layer_classes_are_refused(tmp_path, small, class_name):
     config, tensors = small

@@ -170,12 +170,12 @@ def read_csv_table(path: str | Path) -> tuple[list[str], list[list[str]], list[i
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
-            while header is not None and not any(cell.strip() for cell in header):
+            while header is not None and _blank(header):
                 header = next(reader, None)
             rows, lines = [], []
             for row in reader:
-                if not any(cell.strip() for cell in row):
-                    continue  # blank line
+                if _blank(row):
+                    continue
                 rows.append(row)
                 lines.append(reader.line_num)
     except FileNotFoundError:
@@ -194,6 +194,11 @@ def read_csv_table(path: str | Path) -> tuple[list[str], list[list[str]], list[i
         if len(row) != len(header):
             raise DataError(f"{path}: line {line} has {len(row)} values; the header has {len(header)} columns.")
     return header, rows, lines
+
+
+def _blank(row: list[str]) -> bool:
+    """A blank line: no cells, or one empty cell (every real table here has at least two columns)."""
+    return not row or (len(row) == 1 and not row[0].strip())
 
 
 def _numbers(path: Path, cells: np.ndarray, columns: Sequence[str], lines: Sequence[int], what: str) -> np.ndarray:

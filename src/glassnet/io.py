@@ -210,9 +210,11 @@ def _integers(value: Any) -> Iterable[int]:
 def network_from_arrays(path: str | Path, config: Any, tensors: Mapping[str, np.ndarray], prefix: str = "") -> Network:
     """Build the network of ``config`` and load ``tensors`` (named ``prefix + state name``) into it.
 
-    Before anything is allocated: the config must name registered classes only, and every integer
-    in the layer configs and the input width must be at most the largest dimension of a stored tensor
-    (a layer wider than every stored array cannot match them, so it is refused instead of built).
+    Before anything is allocated: the config must name registered classes only; every integer in the
+    layer configs and the input width must be at most the largest dimension of a stored tensor (a
+    layer wider than every stored array cannot match them); and a layer that sets a width (``units``)
+    must not bring the weights needed so far (Σ input width × units) above what the file stores. So a hostile
+    config is refused instead of built, whatever checksum it carries.
     """
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise ModelFileError(f"{path}: the network config must be a table with a 'layers' list.")
@@ -224,6 +226,14 @@ def network_from_arrays(path: str | Path, config: Any, tensors: Mapping[str, np.
     for value in (input_units, *_integers(config["layers"])):
         if value > largest:
             raise ModelFileError(f"{path}: the config asks for a size of {value}, larger than any stored array (at most {largest}); refusing to build it.")
+    stored_elements, width, needed = sum(array.size for array in stored.values()), input_units, 0
+    for index, layer in enumerate(config["layers"]):
+        units = layer.get("config", {}).get("units") if isinstance(layer, dict) and isinstance(layer.get("config"), dict) else None
+        if isinstance(units, int) and not isinstance(units, bool):
+            needed += width * units
+            if needed > stored_elements:
+                raise ModelFileError(f"{path}: layers 0 to {index} would need {needed} weights; the file stores {stored_elements} numbers in all.")
+            width = units
     try:
         network = Network.from_config({**config, "input_units": None})
         network.build(input_units)
