@@ -13,30 +13,12 @@ import glassnet as gn
 from glassnet import io as model_io
 from glassnet.data import load_dataset, split_dataset
 from glassnet.errors import ModelFileError
-from glassnet.serialization import registered
-
-# One sample of every registered layer class; a layer added later must get an entry here (checked below).
-LAYER_SAMPLES = {
-    "Dense": lambda: gn.Dense(6),
-    "ReLU": lambda: gn.ReLU(),
-    "LeakyReLU": lambda: gn.LeakyReLU(0.05),
-    "Tanh": lambda: gn.Tanh(),
-    "Sigmoid": lambda: gn.Sigmoid(),
-    "Dropout": lambda: registered("layer")["Dropout"](keep_prob=0.8),
-    "BatchNorm": lambda: registered("layer")["BatchNorm"](),
-}
+from samples import build, registered_names
 
 
 def every_layer_stack() -> list:
-    """Dense → each other layer type in turn (with a Dense between), so every class is in one network."""
-    names = sorted(registered("layer"))
-    missing = [name for name in names if name not in LAYER_SAMPLES]
-    assert not missing, f"add a sample of {missing} to LAYER_SAMPLES so model files are tested with it"
-    layers = []
-    for name in names:
-        if name != "Dense":
-            layers += [gn.Dense(6), LAYER_SAMPLES[name]()]
-    return layers
+    """Each registered layer class (from the shared sample table) after a Dense(6), so all are in one network."""
+    return [layer for name in registered_names("layer") for layer in (gn.Dense(6), build("layer", name))]
 
 
 def trained(network, X, y, epochs=3):
