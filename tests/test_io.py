@@ -8,12 +8,12 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from samples import build, registered_names
 
 import glassnet as gn
 from glassnet import io as model_io
 from glassnet.data import load_dataset, split_dataset
 from glassnet.errors import ModelFileError
-from samples import build, registered_names
 
 
 def every_layer_stack() -> list:
