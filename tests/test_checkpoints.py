@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from samples import build, registered_names
 
 import glassnet as gn
 from glassnet.callbacks import Callback
@@ -63,6 +64,22 @@ def test_n_epochs_then_resume_n_more_equals_2n_straight(tmp_path, wine, straight
     assert len(resumed[1]) == 8 and [record["epoch"] for record in resumed[1].epochs] == list(range(8))
     assert_same_run(straight, resumed)
     assert not np.array_equal(first[0].flat_parameters, resumed[0].flat_parameters)
+
+
+def test_resume_is_exact_with_every_layer_type(tmp_path, wine):
+    """Every registered layer (dropout masks and batch-norm running statistics included), Adam, exponential decay."""
+
+    def run(epochs, **options):
+        layers = [layer for name in registered_names("layer") for layer in (gn.Dense(8), build("layer", name))]
+        network = gn.Network(layers + [gn.Dense(3)], gn.SoftmaxCrossEntropy(), seed=4)
+        network.fit(wine.X_train, wine.y_train, gn.Adam(0.01), epochs=epochs, batch_size=16, schedule=gn.ExponentialDecay(0.01, 0.9), verbose=0, **options)
+        return network
+
+    straight = run(6)
+    run(3, checkpoint_dir=tmp_path)
+    resumed = run(3, checkpoint_dir=tmp_path, resume=True)
+    for name, value in straight.state_arrays().items():
+        assert np.array_equal(resumed.state_arrays()[name], value), name
 
 
 def test_checkpoint_every_and_resume_without_checkpoint_starts_fresh(tmp_path, wine, straight):
