@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from safetensors.numpy import load_file
 
+from glassnet.checkpoints import latest_checkpoint
 from glassnet.cli import main
 from glassnet.errors import DataError
 
@@ -207,3 +214,26 @@ def test_predict_and_evaluate_refuse_mismatched_files(tmp_path, fruit_run):
     assert "evaluation needs the true labels" in invoke("evaluate", model, "--data", no_target).output
     not_a_model = invoke("predict", no_target, "--data", no_target)
     assert not_a_model.exit_code == 2 and "not a safetensors file" in not_a_model.output
+
+
+@pytest.mark.slow
+def test_ctrl_c_saves_a_checkpoint_exits_130_and_resume_finishes(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "glassnet.cli", "train", "--data", "wine", "--layers", "8", "--epochs", "100000", "--out", str(out), "--quiet"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list((out / "checkpoints").glob("checkpoint-*.safetensors")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Interrupted: the state after epoch" in stderr and f"glassnet train --resume {out}" in stderr and "Traceback" not in stderr
+    saved = latest_checkpoint(out / "checkpoints").epoch
+    assert saved >= 1
+    result = invoke("train", "--resume", out, "--epochs", saved + 2, "--json", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["epochs_run"] == saved + 2 and (out / "model.safetensors").exists()
