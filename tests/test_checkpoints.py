@@ -221,3 +221,14 @@ def test_save_checkpoint_keeps_the_newest_two(tmp_path):
         save_checkpoint(tmp_path, network, optimizer, optimizer.init(network.parameters()), None, epoch, [])
     assert [p.name for p in checkpoint_paths(tmp_path)] == ["checkpoint-000005.safetensors", "checkpoint-000004.safetensors"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint-000004.safetensors", "checkpoint-000005.safetensors"]
+
+
+def test_a_checkpoint_without_an_optimizer_moment_is_refused_on_resume(tmp_path, wine):
+    network, optimizer, schedule = make_run()
+    network.build(wine.X_train.shape[1])
+    state = optimizer.init(network.parameters())
+    del state["s"]  # Adam's second moment missing: the checksum is valid, the content is not
+    save_checkpoint(tmp_path, network, optimizer, state, schedule, 1, [])
+    fresh, optimizer, schedule = make_run()
+    with pytest.raises(ModelFileError, match=r"optimizer moment s\.layers\.0\.W is missing"):
+        fresh.fit(wine.X_train, wine.y_train, optimizer, epochs=1, schedule=schedule, verbose=0, checkpoint_dir=tmp_path, resume=True)

@@ -84,7 +84,10 @@ class TrainingState:
         for key, value in state.items():
             if isinstance(value, dict):
                 for name, target in value.items():
-                    np.copyto(target, self.optimizer_moments[key][name])
+                    stored = self.optimizer_moments.get(key, {}).get(name)
+                    if stored is None or stored.shape != target.shape or stored.dtype != target.dtype:
+                        raise ModelFileError(f"{self.path}: optimizer moment {key}.{name} is missing or does not match {target.dtype}{list(target.shape)}.")
+                    np.copyto(target, stored)
         state.update(self.optimizer_scalars)
         return state
 
@@ -158,8 +161,11 @@ def read_checkpoint(path: str | Path) -> TrainingState:
     if not isinstance(training, dict) or any(key not in training for key in keys):
         raise ModelFileError(f"{path}: the training entry must be a table with {list(keys)}.")
     epoch = training["epoch"]
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0 or not isinstance(training["history"], list):
-        raise ModelFileError(f"{path}: invalid epoch {epoch!r} or history.")
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise ModelFileError(f"{path}: the epoch must be a non-negative integer. Received: {epoch!r}")
+    for key, kind in (("history", list), ("optimizer_scalars", dict), ("rng", dict), ("optimizer", dict)):
+        if not isinstance(training[key], kind):
+            raise ModelFileError(f"{path}: the training entry {key!r} must be a {kind.__name__}. Received: {type(training[key]).__name__}")
     moments: dict[str, dict[str, np.ndarray]] = {}
     for name, array in tensors.items():
         if name.startswith("optimizer."):
