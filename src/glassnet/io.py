@@ -61,8 +61,8 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
         with os.fdopen(descriptor, "wb") as handle:
+            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
