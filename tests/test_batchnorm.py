@@ -251,6 +251,17 @@ def test_copy_and_config_round_trip_keep_what_inference_needs():
     assert gn.BatchNorm.from_config(layer.get_config()) == layer
 
 
+def test_model_file_keeps_the_running_statistics(tmp_path):
+    network = build_network(3, hidden=(8,), batchnorm=True, keep_prob=0.8, seed=2)
+    X, y = scaled_data(60).astype(np.float32), np.arange(60) % 3
+    network.fit(X, y, gn.Adam(0.01), epochs=4, batch_size=16, verbose=0)
+    gn.save(network, tmp_path / "model.safetensors")
+    loaded = gn.load(tmp_path / "model.safetensors").network
+    for name, value in network.buffers().items():
+        np.testing.assert_array_equal(loaded.buffers()[name], value)
+    np.testing.assert_array_equal(loaded.predict_proba(X), network.predict_proba(X))
+
+
 def test_float32_stays_float32():
     layer = built_batchnorm(3, dtype="float32")
     X = scaled_data(8).astype(np.float32)
