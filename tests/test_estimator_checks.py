@@ -1,9 +1,10 @@
 """scikit-learn's own estimator checks (``parametrize_with_checks``) on both estimators.
 
-Each estimator runs twice: as users get it (float32, mini-batches of 32) and in float64 with full-batch
-training. The float64 instances pass every check. The float32 instances are expected to fail only the
-three checks that compare predictions to 1e-7 — finer than float32 resolution — listed in
-``FLOAT32_TOLERANCE`` with the reason.
+Each estimator runs three times: as users get it (float32, mini-batches of 32), in float64 with
+full-batch training, and like that with dropout and batch norm. The plain float64 instances pass every
+check. The float32 instances are expected to fail only the three checks that compare predictions to
+1e-7 — finer than float32 resolution — listed in ``FLOAT32_TOLERANCE`` with the reason; the dropout and
+batch-norm instances only the check that a weight of k equals k copies of a row (``REGULARISED``).
 """
 
 import pytest
@@ -30,11 +31,25 @@ FLOAT32_TOLERANCE = {
 }
 
 
+REGULARISED = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "by design with dropout and batch norm: a weighted row is one row of the batch, so it gets one dropout mask "
+        "and counts once in the batch mean and variance of BatchNorm, while its copies get masks of their own and "
+        "count in the statistics as often as they are repeated (the weighted cost itself is exact: see the "
+        "instances without them)"
+    ),
+}
+
+
 def expected_failures(estimator):
-    return FLOAT32_TOLERANCE if estimator.dtype == "float32" else {}
+    failures = dict(FLOAT32_TOLERANCE) if estimator.dtype == "float32" else {}
+    if estimator.keep_prob < 1.0 or estimator.batchnorm:
+        failures.update(REGULARISED)
+    return failures
 
 
 FULL_BATCH_FLOAT64 = dict(dtype="float64", hidden_layer_sizes=(16,), batch_size=None, learning_rate=0.05, epochs=50)
+DROPOUT_BATCHNORM = dict(FULL_BATCH_FLOAT64, keep_prob=0.8, batchnorm=True)
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +60,14 @@ def one_blas_thread():
 
 
 @parametrize_with_checks(
-    [GlassClassifier(), GlassRegressor(), GlassClassifier(**FULL_BATCH_FLOAT64), GlassRegressor(**FULL_BATCH_FLOAT64)],
+    [
+        GlassClassifier(),
+        GlassRegressor(),
+        GlassClassifier(**FULL_BATCH_FLOAT64),
+        GlassRegressor(**FULL_BATCH_FLOAT64),
+        GlassClassifier(**DROPOUT_BATCHNORM),
+        GlassRegressor(**DROPOUT_BATCHNORM),
+    ],
     expected_failed_checks=expected_failures,
 )
 def test_scikit_learn_estimator_checks(estimator, check):

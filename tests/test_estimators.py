@@ -17,7 +17,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from glassnet import BinaryCrossEntropy, ConfigError, DataError, MeanSquaredError, SoftmaxCrossEntropy
+import glassnet as gn
+from glassnet import BinaryCrossEntropy, ConfigError, DataError, MeanSquaredError, ModelFileError, SoftmaxCrossEntropy
 from glassnet.builders import build_optimizer
 from glassnet.estimators import GlassClassifier, GlassRegressor, estimator_description, estimator_from_description
 from glassnet.optimizers import Adam, Momentum, RMSprop
@@ -360,3 +361,81 @@ def test_estimator_description_is_json_and_rebuilds_an_equal_estimator(iris):
     assert list(rebuilt.feature_names_in_) == list("abcd")
     with pytest.raises(DataError, match="4 to 3"):
         estimator_from_description(estimator_description(classifier), regressor.network_)
+
+
+# ---------------------------------------------------------------------------------------------- dropout and batch norm
+def test_dropout_and_batch_norm_are_built_into_the_network_and_off_at_inference(iris):
+    X, y = iris
+    classifier = GlassClassifier(hidden_layer_sizes=(32, 16), keep_prob=0.8, batchnorm=True, learning_rate=0.01, epochs=30, random_state=0)
+    classifier.fit(X, y)
+    kinds = [type(layer).__name__ for layer in classifier.network_.layers]
+    assert kinds == ["Dense", "BatchNorm", "ReLU", "Dropout", "Dense", "BatchNorm", "ReLU", "Dropout", "Dense"]
+    assert all(layer.keep_prob == 0.8 for layer in classifier.network_.layers if type(layer).__name__ == "Dropout")
+    running = classifier.network_.buffers()
+    assert running and all(np.any(value != start) for name, value in running.items() for start in [0.0 if "mean" in name else 1.0])
+    np.testing.assert_array_equal(classifier.predict_proba(X), classifier.predict_proba(X))  # no dropout, running statistics
+    assert classifier.score(X, y) > 0.9
+    twin = pickle.loads(pickle.dumps(classifier))
+    np.testing.assert_array_equal(twin.predict_proba(X), classifier.predict_proba(X))
+
+
+def test_dropout_changes_training_and_keep_prob_one_is_plain(iris):
+    X, y = iris
+    settings = dict(hidden_layer_sizes=(16,), epochs=3, dtype="float64", random_state=0)
+    plain = GlassClassifier(**settings).fit(X, y)
+    dropped = GlassClassifier(keep_prob=0.5, **settings).fit(X, y)
+    assert "Dropout" not in [type(layer).__name__ for layer in plain.network_.layers]
+    assert not np.allclose(dropped.loss_curve_, plain.loss_curve_)
+
+
+# ---------------------------------------------------------------------------------------------- model files
+def test_save_and_load_a_fitted_classifier_in_the_safe_format(tmp_path, iris, monkeypatch):
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["sepal_length", "sepal_width", "petal_length", "petal_width"])
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    classifier = GlassClassifier(hidden_layer_sizes=(16,), batchnorm=True, keep_prob=0.9, learning_rate=0.01, epochs=10, random_state=0)
+    classifier.fit(frame, names)
+    path = tmp_path / "iris.safetensors"
+    gn.save(classifier, path)
+
+    monkeypatch.setattr(pickle, "loads", None)  # loading must not unpickle anything
+    loaded = gn.load(path)
+    assert type(loaded) is GlassClassifier and loaded.get_params() == classifier.get_params()
+    assert list(loaded.classes_) == list(classifier.classes_) and list(loaded.feature_names_in_) == list(frame.columns)
+    np.testing.assert_array_equal(loaded.predict_proba(frame), classifier.predict_proba(frame))
+    np.testing.assert_array_equal(loaded.predict(frame), classifier.predict(frame))
+    assert loaded.n_iter_ == 10 and loaded.loss_curve_ == classifier.loss_curve_
+    loaded.partial_fit(frame, names)  # a loaded estimator trains on (with fresh optimizer moments)
+    assert loaded.n_iter_ == 11
+
+
+def test_save_and_load_a_multi_output_regressor(tmp_path):
+    X, y = make_regression(n_samples=80, n_features=4, n_targets=2, random_state=0)
+    regressor = GlassRegressor(hidden_layer_sizes=(8,), epochs=3, random_state=0).fit(X, y / y.std())
+    gn.save(regressor, tmp_path / "r.safetensors")
+    loaded = gn.load(tmp_path / "r.safetensors")
+    assert type(loaded) is GlassRegressor and loaded.n_outputs_ == 2
+    np.testing.assert_array_equal(loaded.predict(X), regressor.predict(X))
+
+
+def test_a_changed_estimator_file_or_an_unfitted_estimator_is_refused(tmp_path, iris):
+    classifier = GlassClassifier(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(*iris)
+    path = tmp_path / "model.safetensors"
+    gn.save(classifier, path)
+    data = path.read_bytes()
+    assert data.count(b'\\"epochs\\": 2') == 1  # the estimator entry is JSON inside the header's metadata
+    path.write_bytes(data.replace(b'\\"epochs\\": 2', b'\\"epochs\\": 9'))
+    with pytest.raises(ModelFileError, match="checksum"):
+        gn.load(path)
+    with pytest.raises(ModelFileError, match="not fitted"):
+        gn.save(GlassClassifier(), tmp_path / "unfitted.safetensors")
+
+
+@pytest.mark.parametrize(("rows", "batches"), [(65, [33, 32]), (64, [32, 32]), (33, [33])])
+def test_with_batch_norm_no_training_batch_is_a_single_row(rows, batches, iris):
+    X = iris[0]
+    regressor = GlassRegressor(hidden_layer_sizes=(4,), batchnorm=True, batch_size=32, epochs=1, random_state=0)
+    regressor.fit(X[:rows, 1:], X[:rows, 0])  # 65 = 2·32 + 1 would leave a batch of one row, where no variance exists
+    assert regressor.optimizer_state_["t"] == len(batches)
+    with pytest.raises(DataError, match="1 sample"):
+        regressor.fit(X[:1, 1:], X[:1, 0])

@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import struct
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,11 +329,12 @@ def _strings(path: str | Path, labels: dict[str, Any], key: str, count: int | No
     return value
 
 
-def save(model: "Network | Model", path: str | Path, *, scaler: Any = None, class_names: Iterable[str] | None = None,
+def save(model: "Network | Model | Any", path: str | Path, *, scaler: Any = None, class_names: Iterable[str] | None = None,
          feature_names: Iterable[str] | None = None, target_name: str | None = None) -> None:
     """Write a trained network (or a :class:`Model`) to ``path`` as a safetensors model file, atomically.
 
     ``scaler`` is a fitted ``StandardScaler`` applied to raw inputs; ``class_names`` label the outputs.
+    A fitted ``GlassClassifier``/``GlassRegressor`` is written by :func:`save_estimator`.
     """
     if isinstance(model, Model):
         network = model.network
@@ -342,8 +344,11 @@ def save(model: "Network | Model", path: str | Path, *, scaler: Any = None, clas
         target_name = model.target_name if target_name is None else target_name
     elif isinstance(model, Network):
         network = model
+    elif _is_glass_estimator(model):
+        save_estimator(model, path)
+        return
     else:
-        raise ModelFileError(f"save expects a Network or a Model. Received: {type(model).__name__}")
+        raise ModelFileError(f"save expects a Network, a Model or a fitted GlassClassifier/GlassRegressor. Received: {type(model).__name__}")
     if not network.built:
         raise ModelFileError(f"{path}: the network has no weights yet; train it (or call build) before saving.")
     fields = {
@@ -354,8 +359,13 @@ def save(model: "Network | Model", path: str | Path, *, scaler: Any = None, clas
     write_container(path, FORMAT, fields, {name: value for name, value in network.state_arrays().items()})
 
 
-def load(path: str | Path) -> Model:
-    """Read a model file written by :func:`save`; a malformed or tampered file raises :class:`ModelFileError`."""
+def load(path: str | Path) -> "Model | Any":
+    """Read a model file written by :func:`save`; a malformed or tampered file raises :class:`ModelFileError`.
+
+    Returns a :class:`Model`, or the fitted estimator for a file that :func:`save_estimator` wrote.
+    """
+    if _stored_format(path) == ESTIMATOR_FORMAT:
+        return load_estimator(path)
     parsed, tensors = read_container(path, FORMAT, _CHECKED_FIELDS)
     network = network_from_arrays(path, parsed["config"], tensors)
     labels = parsed["labels"] if isinstance(parsed["labels"], dict) else {}
@@ -367,3 +377,57 @@ def load(path: str | Path) -> Model:
         raise ModelFileError(f"{path}: 'target_name' must be a string or null. Received: {target_name!r}")
     scaler = _scaler_from_json(path, parsed["preprocessing"], network.input_units)
     return Model(network, scaler, class_names, feature_names, target_name)
+
+
+# ---------------------------------------------------------------------------------------------- scikit-learn estimators
+ESTIMATOR_FORMAT = "glassnet-estimator"
+_ESTIMATOR_FIELDS = ("config", "estimator")
+
+
+def save_estimator(estimator: Any, path: str | Path) -> None:
+    """Write a fitted ``GlassClassifier``/``GlassRegressor`` to ``path``, atomically, in the safe format.
+
+    The file is a model file of format ``glassnet-estimator``: the network's arrays and config as for
+    :func:`save`, and an ``estimator`` entry (covered by the checksum) holding the constructor arguments
+    and fitted labels from :func:`glassnet.estimators.estimator_description`. :func:`load` returns the
+    estimator, ready to predict; nothing is unpickled.
+    """
+    from .estimators import estimator_description
+
+    if getattr(estimator, "network_", None) is None:
+        raise ModelFileError(f"{path}: the {type(estimator).__name__} is not fitted; call fit before saving it.")
+    network = estimator.network_
+    fields = {"config": network.get_config(), "estimator": estimator_description(estimator)}
+    write_container(path, ESTIMATOR_FORMAT, fields, network.state_arrays())
+
+
+def load_estimator(path: str | Path) -> Any:
+    """Read a file written by :func:`save_estimator` back into a fitted estimator."""
+    from .estimators import estimator_from_description
+
+    parsed, tensors = read_container(path, ESTIMATOR_FORMAT, _ESTIMATOR_FIELDS)
+    network = network_from_arrays(path, parsed["config"], tensors)
+    try:
+        return estimator_from_description(parsed["estimator"], network)
+    except GlassnetError as error:
+        raise ModelFileError(f"{path}: {error}") from None
+
+
+def _is_glass_estimator(value: Any) -> bool:
+    """True for a GlassClassifier/GlassRegressor; never imports scikit-learn to answer for other objects."""
+    module = sys.modules.get(f"{__package__}.estimators")
+    return module is not None and isinstance(value, tuple(module.ESTIMATORS.values()))
+
+
+def _stored_format(path: str | Path) -> str | None:
+    """The ``format`` metadata entry of a safetensors file, or None where it cannot be read (load then says why)."""
+    try:
+        with open(path, "rb") as handle:
+            (header_size,) = struct.unpack("<Q", handle.read(8))
+            if header_size > MAX_HEADER_BYTES:
+                return None
+            header = json.loads(handle.read(header_size).decode("utf-8"))
+        file_format = header["__metadata__"]["format"]
+    except (OSError, struct.error, ValueError, KeyError, TypeError):
+        return None
+    return file_format if isinstance(file_format, str) else None
