@@ -439,3 +439,21 @@ def test_with_batch_norm_no_training_batch_is_a_single_row(rows, batches, iris):
     assert regressor.optimizer_state_["t"] == len(batches)
     with pytest.raises(DataError, match="1 sample"):
         regressor.fit(X[:1, 1:], X[:1, 0])
+
+
+def test_the_cli_predicts_from_a_saved_estimator(tmp_path):
+    from click.testing import CliRunner
+
+    from glassnet.cli import main
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    classifier = GlassClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, epochs=30, random_state=0).fit(X, names)
+    gn.save(classifier, tmp_path / "iris.safetensors")
+    X.to_csv(tmp_path / "iris.csv", index=False)
+
+    result = CliRunner().invoke(main, ["predict", str(tmp_path / "iris.safetensors"), "--data", str(tmp_path / "iris.csv")])
+    assert result.exit_code == 0, result.output
+    rows = result.stdout.strip().splitlines()
+    assert len(rows) == 1 + 150 and "virginica" in rows[0]
+    assert [row.split(",")[0] for row in rows[1:]] == list(classifier.predict(X))

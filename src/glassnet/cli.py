@@ -240,9 +240,9 @@ def _print_results(results: dict[str, Any]) -> None:
 def evaluate(model_path: str, data_name: str, target: str | None, as_json: bool) -> None:
     """Accuracy, error and confusion matrix of MODEL on every row of --data (MSE and R² for regression)."""
     from ._cli_support import evaluation, model_inputs
-    from .io import load
+    from .io import load_model
 
-    model = load(model_path)
+    model = load_model(model_path)
     X, y = model_inputs(model, data_name, target, need_target=True)
     report = {"model": model_path, "data": data_name, **evaluation(model, X, y)}
     if as_json:
@@ -272,9 +272,9 @@ def evaluate(model_path: str, data_name: str, target: str | None, as_json: bool)
 def predict(model_path: str, data_name: str, out_path: str | None) -> None:
     """Predicted class names with their probabilities (or values for regression) for each row of --data."""
     from ._cli_support import model_inputs, predictions_csv
-    from .io import load, write_text_atomic
+    from .io import load_model, write_text_atomic
 
-    model = load(model_path)
+    model = load_model(model_path)
     X, _ = model_inputs(model, data_name, None, need_target=False)
     text = predictions_csv(model, X)
     if out_path is None:

@@ -413,6 +413,20 @@ def load_estimator(path: str | Path) -> Any:
         raise ModelFileError(f"{path}: {error}") from None
 
 
+def load_model(path: str | Path) -> Model:
+    """:func:`load`, but always a :class:`Model` (what the CLI's ``evaluate`` and ``predict`` use).
+
+    A file written by :func:`save_estimator` becomes its network with the estimator's labels as class
+    names and its feature names (no scaler: a scaler inside a pipeline is not part of the estimator).
+    """
+    loaded = load(path)
+    if isinstance(loaded, Model):
+        return loaded
+    class_names = [str(label) for label in getattr(loaded, "classes_", [])]
+    feature_names = [str(name) for name in getattr(loaded, "feature_names_in_", [])]
+    return Model(loaded.network_, None, class_names, feature_names)
+
+
 def _is_glass_estimator(value: Any) -> bool:
     """True for a GlassClassifier/GlassRegressor; never imports scikit-learn to answer for other objects."""
     module = sys.modules.get(f"{__package__}.estimators")
