@@ -54,11 +54,22 @@ def build_network(
     return Network(layers, loss_for_task(task), l2=l2, seed=seed, dtype=dtype)
 
 
-def build_optimizer(name: str, learning_rate: float) -> Optimizer:
-    """``sgd``, ``momentum``, ``rmsprop`` or ``adam`` with its default βs and the given learning rate."""
+#: the constructor argument that ``beta`` sets for each optimizer (β of momentum/RMSprop, β₁ of Adam)
+BETA_ARGUMENT = {"momentum": "beta", "rmsprop": "beta", "adam": "beta1"}
+
+
+def build_optimizer(name: str, learning_rate: float, beta: float | None = None) -> Optimizer:
+    """``sgd``, ``momentum``, ``rmsprop`` or ``adam`` with the given learning rate.
+
+    ``beta`` (default: the optimizer's own) is momentum's and RMSprop's β, and Adam's β₁; plain SGD has none.
+    """
     if name not in OPTIMIZERS:
         raise ConfigError(f"Unknown optimizer {name!r}; expected one of {', '.join(map(repr, OPTIMIZERS))}.")
-    return OPTIMIZERS[name](learning_rate=learning_rate)
+    if beta is None:
+        return OPTIMIZERS[name](learning_rate=learning_rate)
+    if name not in BETA_ARGUMENT:
+        raise ConfigError(f"The {name!r} optimizer has no β; beta applies to {', '.join(map(repr, BETA_ARGUMENT))}. Received: beta={beta!r}")
+    return OPTIMIZERS[name](learning_rate=learning_rate, **{BETA_ARGUMENT[name]: beta})
 
 
 def build_schedule(decay: str, learning_rate: float, decay_rate: float) -> Schedule | None:
