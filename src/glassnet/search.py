@@ -278,6 +278,8 @@ def search(
     data          what ``trial`` receives (a :class:`TrialData` for :func:`run_trial`)
     base          fixed values of the hyperparameters that are not searched (default :data:`DEFAULTS`)
     seed          seeds the sampling of each round and every trial's network
+    trial         ``trial(config, seed, data) -> TrialResult``; ``config`` is ``base`` updated with the
+                  sampled values (a module-level function, so that worker processes can import it)
     n_jobs        local worker processes (joblib; 1 runs in this process, −1 all cores)
     scheduler     ``tcp://HOST:PORT`` of a Dask scheduler: run the trials there instead
     top_fraction  the share of the successful trials so far that a round narrows around (at least 2)
@@ -298,7 +300,8 @@ def search(
             ranges.append(describe_space(space))
             if on_round is not None:
                 on_round(index, ranges[-1])
-            configs = [_coerce(config) for config in sample_configs(space, np.random.default_rng([seed, index]), count)]
+            sampled = sample_configs(space, np.random.default_rng([seed, index]), count)
+            configs = [{**base, **_coerce(config)} for config in sampled]
             round_results = _run_round(trial, configs, seed, data, n_jobs, client)
             results += [replace(result, trial=len(results) + i, round=index) for i, result in enumerate(round_results)]
             done = sorted((t for t in results if t.ok), key=lambda t: t.dev_error)
