@@ -117,10 +117,7 @@ class Diagnosis:
         return {
             "unit": self.unit,
             "errors": dict(self.errors),
-            "avoidable_bias": self.avoidable_bias,
-            "variance": self.variance,
-            "data_mismatch": self.data_mismatch,
-            "dev_overfitting": self.dev_overfitting,
+            **self.gaps,
             "avoidable_bias_is_upper_bound": self.avoidable_bias_is_upper_bound,
             "train_below_human": self.train_below_human,
             "focus": list(self.focus),
@@ -257,17 +254,5 @@ def diagnose(
         focus = [name for value, name in ranked if value >= (1.0 - tie_tolerance) * largest]
         large = [name for value, name in ranked if value >= large_fraction * largest]
     remedies = {name: list(REMEDIES[name]) for name in large}
-    return Diagnosis(
-        unit=unit,
-        errors=errors,
-        avoidable_bias=avoidable_bias,
-        variance=variance,
-        data_mismatch=data_mismatch,
-        dev_overfitting=dev_overfitting,
-        avoidable_bias_is_upper_bound=upper_bound,
-        train_below_human=train_below_human,
-        focus=focus,
-        large=large,
-        remedies=remedies,
-        notes=notes,
-    )
+    return Diagnosis(unit, errors, **gaps, avoidable_bias_is_upper_bound=upper_bound, train_below_human=train_below_human,
+                     focus=focus, large=large, remedies=remedies, notes=notes)
