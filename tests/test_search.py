@@ -162,6 +162,8 @@ def test_trials_are_split_evenly_over_rounds():
 def test_search_needs_a_space_and_a_success():
     with pytest.raises(gn.ConfigError, match="at least one hyperparameter"):
         search({}, None)
+    with pytest.raises(gn.ConfigError, match="Received: shrink=1.5"):
+        search(SYNTHETIC_SPACE, None, trials=2, shrink=1.5, trial=synthetic_trial)
     failing = search({"learning_rate": LogUniform(0.1, 1.0)}, None, trials=3, trial=synthetic_trial, base={"beta": 0.9})
     assert failing.best is None and len(failing.failed) == 3
     with pytest.raises(gn.GlassnetError, match="Every trial of the search failed: diverged"):

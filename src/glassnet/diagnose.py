@@ -144,9 +144,10 @@ class Diagnosis:
             lines.append(f"{LABELS[name]:<{width}}  {self.format_value(value)}{suffix}{mark}")
         lines += ["", self.verdict]
         for name, items in self.remedies.items():
-            lines.append(f"To reduce {LABELS[name]}:")
+            lines += ["", f"To reduce {LABELS[name]}:"]
             lines += [f"  {rank}. {item}" for rank, item in enumerate(items, start=1)]
-        lines += [f"Note: {note}" for note in self.notes]
+        if self.notes:
+            lines += ["", *(f"Note: {note}" for note in self.notes)]
         return "\n".join(lines)
 
     def __str__(self) -> str:

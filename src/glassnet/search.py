@@ -29,6 +29,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ._validation import check_real
 from .errors import ConfigError, GlassnetError
 from .search_space import Distribution, SearchSpace, describe_space, narrow_space, parse_distribution, sample_configs
 
@@ -198,6 +199,11 @@ def run_trial(config: dict[str, Any], seed: int, data: TrialData) -> TrialResult
 
 
 # ---------------------------------------------------------------------------------------------- search
+def _rank_key(trial: TrialResult) -> tuple[float, float, int]:
+    """Dev error first; a dev set of a few hundred rows makes ties common, and the dev cost breaks them."""
+    return (trial.dev_error, trial.dev_cost, trial.trial)
+
+
 @dataclass
 class SearchResult:
     """Every trial of every round, and the ranges (``{name: spec}``) each round sampled from."""
@@ -207,8 +213,8 @@ class SearchResult:
     base: dict[str, Any]
 
     def ranked(self) -> list[TrialResult]:
-        """Successful trials by dev error (ties: earlier trial first), then the failed ones."""
-        done = sorted((t for t in self.trials if t.ok), key=lambda t: (t.dev_error, t.trial))
+        """Successful trials by dev error (ties: lower dev cost first), then the failed ones."""
+        done = sorted((t for t in self.trials if t.ok), key=_rank_key)
         return done + [t for t in self.trials if not t.ok]
 
     @property
@@ -290,6 +296,8 @@ def search(
     if not space:
         raise ConfigError("search needs at least one hyperparameter to vary (e.g. learning-rate=log:1e-4:1e-1).")
     counts = _per_round(trials, rounds)
+    check_real("search", "top_fraction", top_fraction, low=0.0, high=1.0, low_open=True)
+    check_real("search", "shrink", shrink, low=0.0, high=1.0, low_open=True)
     base = {**DEFAULTS, **(base or {})}
     _check_supported(list(space) + list(base))
     results: list[TrialResult] = []
@@ -304,7 +312,7 @@ def search(
             configs = [{**base, **_coerce(config)} for config in sampled]
             round_results = _run_round(trial, configs, seed, data, n_jobs, client)
             results += [replace(result, trial=len(results) + i, round=index) for i, result in enumerate(round_results)]
-            done = sorted((t for t in results if t.ok), key=lambda t: t.dev_error)
+            done = sorted((t for t in results if t.ok), key=_rank_key)
             if index < len(counts) and done:
                 keep = max(2, math.ceil(top_fraction * len(done)))
                 space = narrow_space(space, [t.config for t in done[:keep]], shrink=shrink)
