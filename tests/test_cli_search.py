@@ -38,6 +38,8 @@ def test_search_writes_table_csv_plot_and_best_config(searched):
     assert best["learning_rate"] == float(rows[0]["learning_rate"]) and best["layers"] == rows[0]["layers"]
     assert best["l2"] == float(rows[0]["l2"]) and best["beta"] == float(rows[0]["beta"]) and best["epochs"] == 4
     assert 1 - errors[0] > 0.9  # four epochs on digits with a searched learning rate: well above chance (0.1)
+    train_options = {opt for param in train.params for opt in param.opts}
+    assert {f"--{key.replace('_', '-')}" for key in best} <= train_options  # what train --config maps keys to
 
 
 @pytest.mark.slow
