@@ -27,6 +27,7 @@ def test_search_writes_table_csv_plot_and_best_config(searched):
     assert result.exit_code == 0, result.output
     assert "glassnet search: 4 trials, 0 failed" in result.stdout
     assert "round 1/2: learning_rate=log:0.001:0.03" in result.stderr and "round 2/2" in result.stderr
+    assert "best dev error by round: " in result.stdout
     rows = list(csv.DictReader((out / "trials.csv").read_text().splitlines()))
     assert len(rows) == 4 and all(row["status"] == "ok" for row in rows)
     errors = [float(row["dev_error"]) for row in rows]
@@ -64,6 +65,7 @@ def test_search_json_reports_the_best_config(tmp_path):
     report = json.loads(result.stdout)
     assert report["trials"] == 2 and report["failed"] == 0
     assert report["rounds"] == [{"learning_rate": "log:0.001:0.01"}]
+    assert report["round_best_dev_error"] == [report["best"]["dev_error"]]
     assert 1e-3 <= report["best"]["config"]["learning_rate"] <= 1e-2 and report["best"]["config"]["layers"] == "64,32"
     assert set(report["files"]) == {"trials_csv", "plot", "best_config"}
     assert result.stderr == ""

@@ -227,3 +227,15 @@ def test_trials_csv_is_sorted_by_dev_error_with_failures_last():
     assert [row["trial"] for row in rows] == ["2", "1", "0"]
     assert rows[0]["dev_error"] == "0.05" and rows[0]["learning_rate"] == "0.001" and rows[0]["layers"] == "64,32"
     assert rows[2]["status"] == "failed" and rows[2]["reason"] == "diverged: boom" and rows[2]["dev_error"] == ""
+
+
+def echo_trial(config, seed, data):
+    """Succeeds with the batch size as its error, to see the values a trial receives."""
+    return TrialResult(dict(config), seed, "ok", dev_error=float(config["batch_size"]), dev_cost=0.0)
+
+
+def test_integer_hyperparameters_sampled_on_a_log_range_arrive_as_integers():
+    result = search({"batch_size": LogUniform(16, 256)}, None, trials=40, trial=echo_trial, base={"epochs": 3})
+    sizes = [t.config["batch_size"] for t in result.trials]
+    assert all(type(size) is int and 16 <= size <= 256 for size in sizes)
+    assert len(set(sizes)) > 10 and all(t.config["epochs"] == 3 and t.config["layers"] == DEFAULTS["layers"] for t in result.trials)

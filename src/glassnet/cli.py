@@ -234,6 +234,7 @@ def search_command(
         "failed": len(result.failed),
         "seconds": round(seconds, 3),
         "rounds": result.rounds,
+        "round_best_dev_error": result.round_best(),
         "best": None if best is None else {"config": {**result.best_config(), "seed": seed}, "dev_error": best.dev_error, "dev_accuracy": best.dev_accuracy, "train_error": best.train_error},
         "files": files,
     }
@@ -241,6 +242,7 @@ def search_command(
         click.echo(json.dumps(summary))
     else:
         _print_search(result, list(space), seconds)
+        click.echo("best dev error by round: " + ", ".join("all failed" if e is None else f"{e:.4f}" for e in result.round_best()))
         for name, path in files.items():
             click.echo(f"{name.replace('_', ' ')}: {path}")
     result.best_config()  # every trial failed: exit 2 with their reasons, after the CSV is written

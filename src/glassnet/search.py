@@ -227,6 +227,11 @@ class SearchResult:
     def failed(self) -> list[TrialResult]:
         return [t for t in self.trials if not t.ok]
 
+    def round_best(self) -> list[float | None]:
+        """The lowest dev error of each round (None for a round where every trial failed)."""
+        errors = [[t.dev_error for t in self.trials if t.round == index and t.ok] for index in range(1, len(self.rounds) + 1)]
+        return [min(values) if values else None for values in errors]
+
     def best_config(self) -> dict[str, Any]:
         """The fixed values merged with the best trial's sampled ones: a complete ``glassnet train`` config."""
         if self.best is None:
