@@ -27,7 +27,9 @@ def test_dask_cluster_gives_the_local_results_and_survives_a_failing_trial(monke
     ) as cluster:
         remote = search(space, data, scheduler=cluster.scheduler_address, **options)
         workers = len(cluster.scheduler_info["workers"])
+        ran_there = [name for name in cluster.scheduler.task_prefixes if "run_trial" in name]
     assert workers == 2
+    assert ran_there, "the trials did not run on the cluster"
 
     assert 1 <= len(remote.failed) < len(remote.trials)
     assert all(t.reason.startswith("diverged:") and t.config["learning_rate"] == 1e6 for t in remote.failed)

@@ -9,9 +9,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .averages import ExponentialMovingAverage
 from .callbacks import Callback, EarlyStopping, ProgressReporter
-from .errors import ConfigError, DataError, GlassnetError, TrainingDiverged
+from .errors import ConfigError, DataError, GlassnetError, ModelFileError, TrainingDiverged
 from .gradcheck import GradientCheckResult, check_gradients
 from .initializers import Initializer, he, normal, xavier, zeros
+from .io import Model, load, save
 from .layers import Dense, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from .network import Network
@@ -44,6 +45,8 @@ __all__ = [
     "LeakyReLU",
     "Loss",
     "MeanSquaredError",
+    "Model",
+    "ModelFileError",
     "Momentum",
     "Network",
     "Optimizer",
@@ -61,7 +64,9 @@ __all__ = [
     "check_gradients",
     "fit",
     "he",
+    "load",
     "normal",
+    "save",
     "xavier",
     "zeros",
 ]

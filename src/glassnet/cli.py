@@ -1,7 +1,10 @@
 """The ``glassnet`` command line (click). Bad input exits with status 2 and a one-line message.
 
-``glassnet train`` trains a network on a bundled data set (digits by default), shows progress on
-stderr, and prints train/dev/test accuracy (or one JSON object with ``--json``).
+``glassnet train`` trains a network on a bundled data set (digits by default) or a CSV/NPZ file, shows
+progress on stderr, and prints train/dev/test accuracy (or one JSON object with ``--json``); with
+``--out DIR`` it writes a model file, the history, metrics and plots, and checkpoints for ``--resume``.
+Every ``train`` flag can also come from ``--config FILE.toml`` (flags given on the command line win).
+``evaluate``, ``predict`` and ``datasets`` use model files and list the bundled sets.
 """
 
 from __future__ import annotations
@@ -9,11 +12,14 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
+from .data import TASK_CHOICES
 from .errors import GlassnetError
 
 
@@ -49,8 +55,52 @@ def _layers(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int
         raise click.BadParameter(str(error)) from None
 
 
+def _read_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--config FILE.toml``: its keys become the defaults of the command's options (flags still win).
+
+    A key is an option's long name with ``_`` or ``-`` (``learning_rate = 0.01``, ``layers = "64,32"``,
+    ``batchnorm = true``); an array becomes a comma-separated value. Unknown keys are refused.
+    """
+    if value is None:
+        return
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the same parser, as a package
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    try:
+        table = tomllib.loads(Path(value).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.BadParameter(f"{value}: cannot be read ({error}).") from None
+    except tomllib.TOMLDecodeError as error:
+        raise click.BadParameter(f"{value}: not valid TOML ({error}).") from None
+    names: dict[str, str] = {}
+    for option in ctx.command.params:
+        if isinstance(option, click.Option) and option.name and option.expose_value and option.name != "resume_dir":
+            names.update({flag.lstrip("-").replace("-", "_"): option.name for flag in option.opts if flag.startswith("--")})
+    defaults = dict(ctx.default_map or {})
+    for key, setting in table.items():
+        name = names.get(key.replace("-", "_"))
+        if name is None:
+            raise click.BadParameter(f"{value}: unknown setting {key!r}; expected one of: {', '.join(sorted(names))}.")
+        if isinstance(setting, list):
+            setting = ",".join(str(item) for item in setting)
+        if isinstance(setting, dict):
+            raise click.BadParameter(f"{value}: setting {key!r} must be a single value. Received a table.")
+        defaults[name] = setting
+    ctx.default_map = defaults
+
+
 @main.command()
-@click.option("--data", "data_name", default="digits", show_default=True, help="Bundled data set.")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), is_eager=True, expose_value=False, callback=_read_config, help="TOML file of option values (flags override it).")
+@click.option("--data", "data_name", default="digits", show_default=True, help="Bundled set (see 'glassnet datasets') or a .csv/.npz file.")
+@click.option("--target", default=None, help="CSV target column (default: the last column).")
+@click.option("--task", type=click.Choice(TASK_CHOICES), default="auto", show_default=True, help="auto: integers with ≤ 20 values or text are classes, other numbers regression.")
+@click.option("--split", "split_text", default="0.6,0.2,0.2", show_default=True, help="train,dev,test fractions.")
+@click.option("--train-dev", type=click.FloatRange(0.0, 0.5), default=0.0, show_default=True, help="Fraction of the training split held out as the train-dev slice.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Folder for model.safetensors, history.csv, metrics.json, plots and checkpoints.")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=1, show_default=True, help="Epochs between checkpoints (with --out).")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None, help="Continue the run whose --out folder is DIR.")
 @click.option("--layers", "hidden", default="64,32", show_default=True, callback=_layers, help="Hidden layer widths, e.g. 128,64 ('none' for logistic/softmax regression).")
 @click.option("--activation", type=click.Choice(["relu", "leaky-relu", "tanh", "sigmoid"]), default="relu", show_default=True)
 @click.option("--optimizer", "optimizer_name", type=click.Choice(["sgd", "momentum", "rmsprop", "adam"]), default="adam", show_default=True)
@@ -81,60 +131,198 @@ def train(
     seed: int,
     as_json: bool,
     quiet: bool,
+    target: str | None,
+    task: str,
+    split_text: str,
+    train_dev: float,
+    out_dir: str | None,
+    checkpoint_every: int,
+    resume_dir: str | None,
     human_error: float | None,
     learning_curve_path: str | None,
 ) -> None:
-    """Train a network and report train/dev/test accuracy, with the bias/variance diagnosis."""
+    """Train a network and report train/dev/test accuracy with the bias/variance diagnosis (and write a run folder with --out)."""
+    from ._cli_support import split_metrics, write_run_folder
     from .builders import build_network, build_optimizer, build_schedule
-    from .data import load_dataset, split_dataset
+    from .data import load_data, parse_split, split_dataset
+    from .training import fit
 
-    dataset = load_dataset(data_name, seed=seed)
-    splits = split_dataset(dataset, seed=seed)
+    ctx = click.get_current_context()
+    if resume_dir is not None:
+        return _resume(ctx, resume_dir)
+    dataset = load_data(data_name, target, task, seed=seed)
+    splits = split_dataset(dataset, parse_split(split_text), seed=seed, train_dev=train_dev)
     n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
     network = build_network(n_outputs, hidden, activation, dataset.task, l2=l2, seed=seed)
     optimizer = build_optimizer(optimizer_name, learning_rate, beta=beta)
     schedule = build_schedule(decay, learning_rate, decay_rate)
+    resumed_epoch = ctx.meta.get("glassnet.resumed_epoch", 0)
+    checkpointing: dict[str, Any] = {}
+    if out_dir is not None:
+        options = {name: list(value) if isinstance(value, tuple) else value for name, value in ctx.params.items()}
+        if Path(data_name).is_file():  # so --resume works from any folder
+            options["data_name"] = str(Path(data_name).resolve())
+        checkpointing = {"checkpoint_dir": Path(out_dir) / "checkpoints", "checkpoint_every": checkpoint_every,
+                         "resume": resumed_epoch > 0, "checkpoint_extra": {"options": options}}
     started = time.perf_counter()
-    history = network.fit(
+    history = fit(
+        network,
         splits.X_train,
         splits.y_train,
         optimizer,
-        epochs=epochs,
+        epochs=max(epochs - resumed_epoch, 0),
         batch_size=batch_size,
         schedule=schedule,
         validation_data=(splits.X_dev, splits.y_dev),
         verbose=0 if quiet else 1,
+        **checkpointing,
     )
     seconds = time.perf_counter() - started
-    results: dict[str, Any] = {"data": data_name, "epochs_run": len(history), "seconds": round(seconds, 3)}
-    for split, X, y in (("train", splits.X_train, splits.y_train), ("dev", splits.X_dev, splits.y_dev), ("test", splits.X_test, splits.y_test)):
-        accuracy = network.score(X, y)
-        results[f"{split}_accuracy"] = accuracy
-        results[f"{split}_error"] = 1.0 - accuracy
-    from .diagnose import diagnose
-
-    diagnosis = diagnose(results["train_error"], human_error, dev_error=results["dev_error"], test_error=results["test_error"], unit="fraction")
-    results["diagnosis"] = diagnosis.to_dict()
+    if history.interrupted:
+        click.echo(f"Interrupted: the state after epoch {len(history)} is saved in {checkpointing['checkpoint_dir']}. "
+                   f"Continue with: glassnet train --resume {out_dir}", err=True)
+        ctx.exit(130)
+    results: dict[str, Any] = {"data": data_name, "task": dataset.task, "epochs_run": len(history), "seconds": round(seconds, 3)}
+    results.update(split_metrics(network, splits))
+    diagnosis = _diagnose_run(results, human_error)
     if learning_curve_path is not None:
+        if out_dir is not None and not Path(learning_curve_path).is_absolute() and Path(learning_curve_path).parent == Path("."):
+            learning_curve_path = str(Path(out_dir) / learning_curve_path)  # a bare file name goes into the run folder
         results["learning_curve"] = _learning_curve(network, optimizer, schedule, splits, epochs, batch_size, seed, learning_curve_path, quiet)
+    if out_dir is not None:
+        results["files"] = write_run_folder(out_dir, network, dataset, splits, history, {**results, "options": checkpointing["checkpoint_extra"]["options"]})
     if as_json:
         click.echo(json.dumps(results))
         return
     _print_results(results)
-    click.echo(diagnosis.to_text())
+    if diagnosis is not None:
+        click.echo(diagnosis.to_text())
+
+
+def _resume(ctx: click.Context, resume_dir: str) -> None:
+    """Re-run ``train`` with the options stored in the newest checkpoint of ``resume_dir``; --epochs may raise the total."""
+    from .checkpoints import latest_checkpoint
+    from .errors import ModelFileError
+
+    allowed = {"resume_dir", "epochs", "as_json", "quiet"}
+    given = [parameter.opts[0] for parameter in ctx.command.params
+             if parameter.name not in allowed and ctx.get_parameter_source(parameter.name) == ParameterSource.COMMANDLINE]
+    if given:
+        raise click.UsageError(f"--resume continues the stored run with its own options; only --epochs, --json and --quiet may be given. Received: {', '.join(given)}.")
+    state = latest_checkpoint(Path(resume_dir) / "checkpoints")
+    if state is None or not isinstance(state.extra.get("options"), dict):
+        raise ModelFileError(f"{resume_dir}: no checkpoint of a 'glassnet train --out' run to resume (looked in {Path(resume_dir) / 'checkpoints'}).")
+    options = dict(state.extra["options"])
+    for name in ("epochs", "as_json", "quiet"):
+        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE or name != "epochs":
+            options[name] = ctx.params[name]
+    known = {parameter.name for parameter in ctx.command.params}
+    options = {name: value for name, value in options.items() if name in known}
+    ctx.meta["glassnet.resumed_epoch"] = state.epoch
+    ctx.invoke(train, **{**options, "resume_dir": None, "out_dir": resume_dir})
 
 
 def _print_results(results: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    regression = results.get("task") == "regression"
+    columns = ("r2", "mse") if regression else ("accuracy", "error")
     table = Table(title=f"glassnet on {results['data']} ({results['epochs_run']} epochs, {results['seconds']:.1f} s)")
     table.add_column("split")
-    table.add_column("accuracy", justify="right")
-    table.add_column("error", justify="right")
-    for split in ("train", "dev", "test"):
-        table.add_row(split, f"{results[f'{split}_accuracy']:.4f}", f"{results[f'{split}_error']:.4f}")
+    for column in columns:
+        table.add_column("R²" if column == "r2" else column, justify="right")
+    for split in ("train", "train_dev", "dev", "test"):
+        if f"{split}_{columns[0]}" in results:
+            table.add_row(split.replace("_", "-"), *(f"{results[f'{split}_{column}']:.4f}" for column in columns))
+    console = Console(file=sys.stdout)
+    console.print(table)
+    if results.get("files"):
+        console.print(f"wrote {', '.join(results['files'])}")
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.option("--data", "data_name", required=True, help="Bundled set or a .csv/.npz file with the target column.")
+@click.option("--target", default=None, help="CSV target column (default: the one the model was trained on).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate(model_path: str, data_name: str, target: str | None, as_json: bool) -> None:
+    """Accuracy, error and confusion matrix of MODEL on every row of --data (MSE and R² for regression)."""
+    from ._cli_support import evaluation, model_inputs
+    from .io import load
+
+    model = load(model_path)
+    X, y = model_inputs(model, data_name, target, need_target=True)
+    report = {"model": model_path, "data": data_name, **evaluation(model, X, y)}
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=sys.stdout)
+    if model.task == "regression":
+        console.print(f"{model_path} on {data_name} ({report['rows']} rows): MSE {report['mse']:.6g}, R² {report['r2']}")
+        return
+    console.print(f"{model_path} on {data_name} ({report['rows']} rows): accuracy {report['accuracy']:.4f}, error {report['error']:.4f}")
+    table = Table(title="confusion matrix (rows: true class, columns: predicted)")
+    table.add_column("true \\ predicted")
+    for name in report["class_names"]:
+        table.add_column(name, justify="right")
+    for name, row in zip(report["class_names"], report["confusion_matrix"]):
+        table.add_row(name, *map(str, row))
+    console.print(table)
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.option("--data", "data_name", required=True, help="A .csv file with the model's feature columns (a target column is ignored).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="Write the predictions CSV here (default: stdout).")
+def predict(model_path: str, data_name: str, out_path: str | None) -> None:
+    """Predicted class names with their probabilities (or values for regression) for each row of --data."""
+    from ._cli_support import model_inputs, predictions_csv
+    from .io import load, write_text_atomic
+
+    model = load(model_path)
+    X, _ = model_inputs(model, data_name, None, need_target=False)
+    text = predictions_csv(model, X)
+    if out_path is None:
+        click.echo(text, nl=False)
+    else:
+        write_text_atomic(out_path, text)
+        click.echo(f"wrote {len(X)} predictions to {out_path}", err=True)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list.")
+def datasets(as_json: bool) -> None:
+    """List the bundled data sets (no download needed) with their sizes."""
+    from .data import describe_bundled
+
+    rows = describe_bundled()
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="bundled data sets (use with --data NAME)")
+    for column in ("name", "rows", "features", "task", "classes"):
+        table.add_column(column, justify="left" if column in ("name", "task") else "right")
+    for row in rows:
+        table.add_row(*(str(row[column]) for column in ("name", "rows", "features", "task", "classes")))
     Console(file=sys.stdout).print(table)
+
+
+def _diagnose_run(results: dict[str, Any], human_error: float | None) -> Any:
+    """The advisor on this run's error rates (classification only), stored in ``results["diagnosis"]``."""
+    from .diagnose import diagnose
+
+    if "train_error" not in results:
+        return None
+    diagnosis = diagnose(results["train_error"], human_error, results.get("train_dev_error"), results.get("dev_error"), results.get("test_error"), unit="fraction")
+    results["diagnosis"] = diagnosis.to_dict()
+    return diagnosis
 
 
 def _learning_curve(network: Any, optimizer: Any, schedule: Any, splits: Any, epochs: int, batch_size: int, seed: int, path: str, quiet: bool) -> dict[str, Any]:
@@ -145,6 +333,7 @@ def _learning_curve(network: Any, optimizer: Any, schedule: Any, splits: Any, ep
     if not quiet:
         click.echo("learning curve: training on 10%, 25%, 50%, 75% and 100% of the training rows", err=True)
     curve = learning_curve(network, optimizer, splits.X_train, splits.y_train, splits.X_dev, splits.y_dev, epochs=epochs, batch_size=batch_size, schedule=schedule, seed=seed)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     return {**curve.to_dict(), "plot": str(plot_learning_curve(curve, path))}
 
 
@@ -172,7 +361,7 @@ DEFAULT_SEARCH_PARAMS = ("learning-rate=log:1e-4:1e-1", "l2=log:1e-6:1e-1")
 
 
 @main.command(name="search")
-@click.option("--data", "data_name", default="digits", show_default=True, help="Bundled data set.")
+@click.option("--data", "data_name", default="digits", show_default=True, help="Bundled set (see 'glassnet datasets') or a .csv/.npz file (last column is the target).")
 @click.option("--trials", type=click.IntRange(min=1), default=20, show_default=True, help="Trials in all, split evenly over the rounds.")
 @click.option("--rounds", type=click.IntRange(min=1), default=1, show_default=True, help="Coarse-to-fine rounds: each narrows the ranges around the best trials.")
 @click.option("--param", "params", multiple=True, metavar="NAME=DIST", help="A searched hyperparameter: log:A:B, one-minus-log:A:B, uniform:A:B, int:A:B or choice:u|v|w (repeat the option). Default: " + " ".join(DEFAULT_SEARCH_PARAMS))

@@ -128,10 +128,10 @@ class TrialData:
 
 
 def load_trial_data(name: str, seed: int = 0) -> TrialData:
-    """A bundled data set split and scaled as ``glassnet train`` does (:func:`glassnet.data.split_dataset`)."""
-    from .data import load_dataset, split_dataset
+    """A bundled set or a ``.csv``/``.npz`` file, split and scaled as ``glassnet train`` does by default."""
+    from .data import load_data, split_dataset
 
-    dataset = load_dataset(name, seed=seed)
+    dataset = load_data(name, seed=seed)
     splits = split_dataset(dataset, seed=seed)
     n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
     return TrialData(splits.X_train, splits.y_train, splits.X_dev, splits.y_dev, dataset.task, n_outputs, name)
@@ -259,15 +259,22 @@ def _dask_client(scheduler: str) -> Any:
         raise ConfigError(f"Cannot reach the Dask scheduler at {scheduler!r}: {error}") from None
 
 
-def _run_round(trial: Callable[..., TrialResult], configs: list[dict[str, Any]], seed: int, data: Any, n_jobs: int, client: Any) -> list[TrialResult]:
-    from joblib import Parallel, delayed, parallel_config
+def _dask_backend(stack: contextlib.ExitStack, scheduler: str, data: Any) -> None:
+    """Make joblib run on the cluster for the rest of ``stack``: one client and one backend for every round.
 
-    calls = [delayed(trial)(config, seed, data) for config in configs]
-    if client is None:
-        return list(Parallel(n_jobs=n_jobs)(calls))
-    scatter = [data] if data is not None else None  # send the arrays to each worker once, not with every trial
-    with parallel_config(backend="dask", client=client, scatter=scatter):
-        return list(Parallel(n_jobs=-1)(calls))
+    The data is scattered to the workers once, when the backend is made; a backend per round would
+    scatter it again under the same key while the previous round's copy is being released.
+    """
+    from joblib import parallel_config
+
+    client = stack.enter_context(_dask_client(scheduler))
+    stack.enter_context(parallel_config(backend="dask", client=client, scatter=None if data is None else [data]))
+
+
+def _run_round(trial: Callable[..., TrialResult], configs: list[dict[str, Any]], seed: int, data: Any, n_jobs: int) -> list[TrialResult]:
+    from joblib import Parallel, delayed
+
+    return list(Parallel(n_jobs=n_jobs)(delayed(trial)(config, seed, data) for config in configs))
 
 
 def search(
@@ -308,14 +315,16 @@ def search(
     results: list[TrialResult] = []
     ranges: list[dict[str, str]] = []
     with contextlib.ExitStack() as stack:
-        client = stack.enter_context(_dask_client(scheduler)) if scheduler else None
+        if scheduler:
+            _dask_backend(stack, scheduler, data)
+            n_jobs = -1  # as many trials at once as the cluster has worker threads
         for index, count in enumerate(counts, start=1):
             ranges.append(describe_space(space))
             if on_round is not None:
                 on_round(index, ranges[-1])
             sampled = sample_configs(space, np.random.default_rng([seed, index]), count)
             configs = [{**base, **_coerce(config)} for config in sampled]
-            round_results = _run_round(trial, configs, seed, data, n_jobs, client)
+            round_results = _run_round(trial, configs, seed, data, n_jobs)
             results += [replace(result, trial=len(results) + i, round=index) for i, result in enumerate(round_results)]
             done = sorted((t for t in results if t.ok), key=_rank_key)
             if index < len(counts) and done:
@@ -364,16 +373,19 @@ def trials_csv(result: SearchResult) -> str:
 
 def write_results(result: SearchResult, space: SearchSpace, out_dir: str | Path, seed: int = 0, data_name: str = "") -> dict[str, str]:
     """Write ``trials.csv``, ``search.png`` and ``best.toml`` (when a trial succeeded) into ``out_dir``; return their paths."""
-    from ._files import atomic_write
+    from .io import write_text_atomic
     from .plots import plot_search
 
     out = Path(out_dir)
-    paths = {"trials_csv": str(atomic_write(out / "trials.csv", trials_csv(result))), "plot": str(plot_search(result, space, out / "search.png"))}
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / "trials.csv", trials_csv(result))
+    paths = {"trials_csv": str(out / "trials.csv"), "plot": str(plot_search(result, space, out / "search.png"))}
     best = result.best
     if best is not None:
         comments = [
             f"best of {len(result.trials)} trials by glassnet search{f' on {data_name}' if data_name else ''}",
             f"dev error {best.dev_error:.4f} (dev accuracy {best.dev_accuracy:.4f}), train error {best.train_error:.4f}",
         ]
-        paths["best_config"] = str(atomic_write(out / "best.toml", config_to_toml({**result.best_config(), "seed": seed}, comments)))
+        write_text_atomic(out / "best.toml", config_to_toml({**result.best_config(), "seed": seed}, comments))
+        paths["best_config"] = str(out / "best.toml")
     return paths
