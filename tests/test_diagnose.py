@@ -154,11 +154,20 @@ def test_train_reports_the_diagnosis_of_its_own_errors():
     assert diagnosis["focus"] and set(diagnosis["remedies"]) == set(diagnosis["large"])
 
 
-def test_train_summary_prints_the_diagnosis_table(tmp_path):
-    result = CliRunner().invoke(main, ["train", "--epochs", "2", "--quiet", "--learning-curve", str(tmp_path / "curve.png")])
+def test_train_run_folder_holds_the_diagnosis_with_train_dev_and_the_learning_curve(tmp_path):
+    out = tmp_path / "run"
+    args = ["train", "--epochs", "2", "--quiet", "--train-dev", "0.2", "--out", str(out), "--learning-curve"]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "avoidable bias" in result.stdout and "(upper bound)" in result.stdout
-    assert (tmp_path / "curve.png").read_bytes()[:8] == PNG_MAGIC
+    assert "avoidable bias" in result.stdout and "(upper bound)" in result.stdout and "data mismatch" in result.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    diagnosis = metrics["diagnosis"]
+    assert diagnosis["errors"]["train_dev"] == metrics["train_dev_error"]
+    assert diagnosis["variance"] == pytest.approx(metrics["train_dev_error"] - metrics["train_error"], abs=1e-12)
+    assert diagnosis["data_mismatch"] == pytest.approx(metrics["dev_error"] - metrics["train_dev_error"], abs=1e-12)
+    assert (out / "learning_curve.png").read_bytes()[:8] == PNG_MAGIC  # a bare --learning-curve goes into the run folder
+    sizes = metrics["learning_curve"]["sizes"]
+    assert len(sizes) == 5 and sizes == sorted(sizes) and len(set(sizes)) == 5
 
 
 # ------------------------------------------------------------------------------ learning curve
