@@ -239,3 +239,18 @@ def test_integer_hyperparameters_sampled_on_a_log_range_arrive_as_integers():
     sizes = [t.config["batch_size"] for t in result.trials]
     assert all(type(size) is int and 16 <= size <= 256 for size in sizes)
     assert len(set(sizes)) > 10 and all(t.config["epochs"] == 3 and t.config["layers"] == DEFAULTS["layers"] for t in result.trials)
+
+
+def test_dropout_and_batchnorm_are_searchable_when_build_network_has_them(iris):
+    import inspect
+
+    from glassnet.builders import build_network
+
+    space = {"keep_prob": Uniform(0.7, 0.95), "batchnorm": Choice([False, True])}
+    if {"keep_prob", "batchnorm"} <= set(inspect.signature(build_network).parameters):
+        result = search(space, iris, trials=2, base={"epochs": 3, "layers": "8"})
+        assert all(t.ok for t in result.trials), [t.reason for t in result.trials]
+        assert all(0.7 <= t.config["keep_prob"] <= 0.95 for t in result.trials)
+    else:
+        with pytest.raises(gn.ConfigError, match="cannot build networks with keep_prob, batchnorm"):
+            search(space, iris, trials=2)
