@@ -13,7 +13,7 @@ from .errors import ConfigError, DataError, GlassnetError, ModelFileError, Train
 from .gradcheck import GradientCheckResult, check_gradients
 from .initializers import Initializer, he, normal, xavier, zeros
 from .io import Model, load, save
-from .layers import Dense, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
+from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from .network import Network
 from .optimizers import SGD, Adam, Momentum, Optimizer, RMSprop
@@ -27,12 +27,14 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "Adam",
+    "BatchNorm",
     "BinaryCrossEntropy",
     "Callback",
     "ConfigError",
     "Constant",
     "DataError",
     "Dense",
+    "Dropout",
     "EarlyStopping",
     "ExponentialDecay",
     "ExponentialMovingAverage",

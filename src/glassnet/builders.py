@@ -2,7 +2,9 @@
 
 ``build_network(n_outputs, hidden=(64, 32), activation="relu", task="multiclass", l2=0.0, seed=0)``
 gives ``Dense → activation`` for each hidden width, then a linear ``Dense`` output and the loss that
-fits the task (softmax cross-entropy, binary cross-entropy, or mean squared error).
+fits the task (softmax cross-entropy, binary cross-entropy, or mean squared error). ``keep_prob < 1``
+adds ``Dropout`` after each hidden activation; ``batchnorm=True`` makes each hidden block
+``Dense(use_bias=False) → BatchNorm → activation``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .errors import ConfigError
-from .layers import Dense, Layer, get_activation
+from .layers import BatchNorm, Dense, Dropout, Layer, get_activation
 from .losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer
@@ -44,12 +46,28 @@ def build_network(
     l2: float = 0.0,
     seed: int | None = 0,
     dtype: str = "float32",
+    keep_prob: float = 1.0,
+    batchnorm: bool = False,
 ) -> Network:
-    """Hidden ``Dense(units) → activation`` blocks, then ``Dense(n_outputs)`` and the task's loss."""
+    """Hidden blocks, then ``Dense(n_outputs)`` and the task's loss.
+
+    Each hidden block is ``Dense(units) → activation``, or ``Dense(units, use_bias=False) → BatchNorm
+    → activation`` with ``batchnorm=True`` (the bias is redundant before batch norm), followed by
+    ``Dropout(keep_prob)`` when ``keep_prob < 1``. The output layer is never normalised or dropped.
+    """
+    if not isinstance(batchnorm, bool):
+        raise ConfigError(f"build_network(batchnorm=...) expects True or False. Received: batchnorm={batchnorm!r}")
+    keep_prob = Dropout(keep_prob).keep_prob  # validates (0, 1] even when there is no hidden layer
     initializer = "he" if activation in ("relu", "leaky-relu") else "xavier"
     layers: list[Layer] = []
     for units in hidden:
-        layers += [Dense(units, initializer=initializer), get_activation(activation)]
+        if batchnorm:
+            layers += [Dense(units, initializer=initializer, use_bias=False), BatchNorm()]
+        else:
+            layers.append(Dense(units, initializer=initializer))
+        layers.append(get_activation(activation))
+        if keep_prob < 1.0:
+            layers.append(Dropout(keep_prob))
     layers.append(Dense(output_units(task, n_outputs), initializer="xavier"))
     return Network(layers, loss_for_task(task), l2=l2, seed=seed, dtype=dtype)
 

@@ -111,6 +111,8 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--l2", type=click.FloatRange(min=0.0), default=0.0, show_default=True, help="L2 strength λ: cost + (λ/2m)·Σ‖W‖².")
 @click.option("--decay", type=click.Choice(["none", "inverse-time", "exponential", "step"]), default="none", show_default=True)
 @click.option("--decay-rate", type=click.FloatRange(min=0.0), default=0.1, show_default=True, help="k of inverse-time, r of exponential, drop factor of step.")
+@click.option("--keep-prob", type=click.FloatRange(min=0.0, max=1.0, min_open=True), default=1.0, show_default=True, help="Dropout keep probability after each hidden activation (1 = no dropout).")
+@click.option("--batchnorm", is_flag=True, help="Batch normalisation between each hidden Dense and its activation.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the results.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
@@ -128,6 +130,8 @@ def train(
     l2: float,
     decay: str,
     decay_rate: float,
+    keep_prob: float,
+    batchnorm: bool,
     seed: int,
     as_json: bool,
     quiet: bool,
@@ -153,7 +157,7 @@ def train(
     dataset = load_data(data_name, target, task, seed=seed)
     splits = split_dataset(dataset, parse_split(split_text), seed=seed, train_dev=train_dev)
     n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
-    network = build_network(n_outputs, hidden, activation, dataset.task, l2=l2, seed=seed)
+    network = build_network(n_outputs, hidden, activation, dataset.task, l2=l2, seed=seed, keep_prob=keep_prob, batchnorm=batchnorm)
     optimizer = build_optimizer(optimizer_name, learning_rate, beta=beta)
     schedule = build_schedule(decay, learning_rate, decay_rate)
     resumed_epoch = ctx.meta.get("glassnet.resumed_epoch", 0)
