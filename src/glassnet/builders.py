@@ -72,6 +72,8 @@ def build_network(
     return Network(layers, loss_for_task(task), l2=l2, seed=seed, dtype=dtype)
 
 
+#: the constructor argument that ``beta`` sets for each optimizer (β of momentum/RMSprop, β₁ of Adam)
+BETA_ARGUMENT = {"momentum": "beta", "rmsprop": "beta", "adam": "beta1"}
 #: the constructor argument that takes β₁ (first moment, v), β₂ (second moment, s) and ε in each optimizer
 _MOMENT_ARGUMENTS: dict[str, dict[str, str]] = {
     "sgd": {},
@@ -84,26 +86,35 @@ _MOMENT_ARGUMENTS: dict[str, dict[str, str]] = {
 def build_optimizer(
     name: str,
     learning_rate: float,
+    beta: float | None = None,
+    *,
     beta1: float | None = None,
     beta2: float | None = None,
     epsilon: float | None = None,
 ) -> Optimizer:
     """``sgd``, ``momentum``, ``rmsprop`` or ``adam`` with the given learning rate.
 
-    ``beta1`` is the β of the first moment v (Momentum's β, Adam's β₁), ``beta2`` the β of the second
-    moment s (RMSprop's β, Adam's β₂), ``epsilon`` the ε added to √s. None keeps the optimizer's
-    default; a value the optimizer has no use for (``beta2`` for momentum, say) raises ConfigError.
+    ``beta`` (what the CLI and search expose) is momentum's and RMSprop's β, and Adam's β₁; plain SGD
+    has none. The estimators name the moments instead: ``beta1`` is the β of the first moment v
+    (Momentum's β, Adam's β₁), ``beta2`` the β of the second moment s (RMSprop's β, Adam's β₂),
+    ``epsilon`` the ε added to √s. None keeps the optimizer's default; a value the optimizer has no use
+    for, or two values for the same argument, raise ConfigError.
     """
     if name not in OPTIMIZERS:
         raise ConfigError(f"Unknown optimizer {name!r}; expected one of {', '.join(map(repr, OPTIMIZERS))}.")
-    arguments = _MOMENT_ARGUMENTS[name]
+    if beta is not None and name not in BETA_ARGUMENT:
+        raise ConfigError(f"The {name!r} optimizer has no β; beta applies to {', '.join(map(repr, BETA_ARGUMENT))}. Received: beta={beta!r}")
+    arguments = {"beta": BETA_ARGUMENT.get(name), **_MOMENT_ARGUMENTS[name]}
     options: dict[str, float] = {}
-    for given, value in (("beta1", beta1), ("beta2", beta2), ("epsilon", epsilon)):
+    for given, value in (("beta", beta), ("beta1", beta1), ("beta2", beta2), ("epsilon", epsilon)):
         if value is None:
             continue
-        if given not in arguments:
+        argument = arguments.get(given)
+        if argument is None:
             raise ConfigError(f"The {name!r} optimizer has no {given}; leave it None. Received: {given}={value!r}")
-        options[arguments[given]] = value
+        if argument in options:
+            raise ConfigError(f"beta and {given} both set the {name!r} optimizer's {argument}; give one. Received: {given}={value!r}")
+        options[argument] = value
     return OPTIMIZERS[name](learning_rate=learning_rate, **options)
 
 

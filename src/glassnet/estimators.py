@@ -176,7 +176,9 @@ class _GlassEstimator(BaseEstimator):
         weights = self._weights(sample_weight, targets, y, incremental)
         if first_call:
             self._start(params, task, n_outputs)
-        optimizer = build_optimizer(params["optimizer"], params["learning_rate"], params["beta1"], params["beta2"], params["epsilon"])
+        optimizer = build_optimizer(
+            params["optimizer"], params["learning_rate"], beta1=params["beta1"], beta2=params["beta2"], epsilon=params["epsilon"]
+        )
         schedule = build_schedule(params["decay"], params["learning_rate"], params["decay_rate"])
         validation, callbacks = None, []
         if params["early_stopping"] and not incremental:

@@ -39,6 +39,8 @@ class Layer(Configurable):
 
     #: names in ``params`` that L2 regularisation applies to
     regularized: tuple[str, ...] = ()
+    #: the fewest rows a training batch may have (BatchNorm needs 2 to measure a variance)
+    min_training_rows: int = 1
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
@@ -343,6 +345,8 @@ class BatchNorm(Layer):
     ignore sample weights. A ``Dense`` layer before ``BatchNorm`` needs no bias (μ_B subtracts it and β
     replaces it): use ``Dense(units, use_bias=False)``. Defaults: momentum = 0.9, ε = 1e-5.
     """
+
+    min_training_rows = 2
 
     def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5) -> None:
         super().__init__()

@@ -1,4 +1,5 @@
-"""Pictures of training: cost and accuracy curves per epoch, and decision boundaries of 2-D data.
+"""Pictures of training: cost and accuracy curves per epoch, decision boundaries of 2-D data, learning
+curves (error against training-set size) and hyperparameter searches (dev error against each setting).
 
 Figures are drawn with matplotlib's Agg canvas on a ``Figure`` object (no pyplot, no global state, no
 display needed) and written as PNG files atomically.
@@ -7,6 +8,7 @@ display needed) and written as PNG files atomically.
 from __future__ import annotations
 
 import io as _bytes_io
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -18,15 +20,19 @@ from .io import write_bytes_atomic
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from .learning_curve import LearningCurve
     from .network import Network
+    from .search import SearchResult
+    from .search_space import SearchSpace
     from .training import History
 
 
-def _figure(width: float, height: float, columns: int = 1) -> tuple["Figure", Any]:
+def _figure(width: float, height: float, columns: int = 1, rows: int = 1) -> tuple["Figure", Any]:
+    """A figure and its ``rows × columns`` axes, flattened row by row into one array."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    return figure, figure.subplots(1, columns, squeeze=False)[0]
+    return figure, figure.subplots(rows, columns, squeeze=False).ravel()
 
 
 def save_figure(figure: "Figure", path: str | Path) -> None:
@@ -128,3 +134,56 @@ def boundary_figure(
 def plot_decision_boundary(network: "Network", X: np.ndarray, y: np.ndarray, path: str | Path, **options: Any) -> None:
     """Write :func:`boundary_figure` to the PNG file ``path`` (options as there)."""
     save_figure(boundary_figure(network, X, y, **options), path)
+
+
+def plot_learning_curve(curve: "LearningCurve", path: str | Path) -> Path:
+    """Train and dev error against the number of training rows (see :mod:`glassnet.learning_curve`)."""
+    figure, (axes,) = _figure(6.0, 4.0)
+    axes.plot(curve.sizes, curve.train_error, "o-", label="train error")
+    axes.plot(curve.sizes, curve.dev_error, "s-", label="dev error")
+    axes.set_xlabel("training rows")
+    axes.set_ylabel("error")
+    axes.set_ylim(bottom=0.0)
+    axes.set_title("Learning curve: a shrinking gap means variance, two high flat curves mean bias", fontsize=9)
+    axes.grid(alpha=0.3)
+    axes.legend()
+    save_figure(figure, path)
+    return Path(path)
+
+
+def plot_search(result: "SearchResult", space: "SearchSpace", path: str | Path) -> Path:
+    """Dev error against each searched hyperparameter, one panel each, coloured by round.
+
+    A log range gets a log axis; a ``one-minus-log`` range (β near 1) is drawn against 1 − β on a log
+    axis; a choice gets one column per value. Failed trials are left out (their count is in the title).
+    """
+    names = list(space)
+    done = [t for t in result.trials if t.ok]
+    columns = min(3, max(1, len(names)))
+    rows = max(1, math.ceil(len(names) / columns))
+    figure, panels = _figure(4.0 * columns, 3.2 * rows, columns, rows)
+    errors = [t.dev_error for t in done]
+    rounds = [t.round for t in done]
+    for axes, name in zip(panels, names):
+        distribution = space[name]
+        values = [t.config[name] for t in done]
+        label = name
+        if distribution.kind == "choice":
+            options = [str(option) for option in getattr(distribution, "options", [])]
+            values = [options.index(str(v)) if str(v) in options else -1 for v in values]
+            axes.set_xticks(range(len(options)), options, rotation=30, fontsize=8)
+        elif distribution.kind == "one-minus-log":
+            values = [1.0 - v for v in values]
+            label = f"1 − {name}"
+        axes.scatter(values, errors, c=rounds, cmap="viridis", s=22, vmin=1, vmax=max(2, len(result.rounds)))
+        if distribution.log_axis:
+            axes.set_xscale("log")
+        axes.set_xlabel(label)
+        axes.set_ylabel("dev error")
+        axes.grid(alpha=0.3)
+    for axes in panels[len(names):]:
+        axes.set_visible(False)
+    failed = len(result.trials) - len(done)
+    figure.suptitle(f"{len(result.trials)} trials in {len(result.rounds)} round(s) (colour = round), {failed} failed", fontsize=10)
+    save_figure(figure, path)
+    return Path(path)

@@ -78,6 +78,19 @@ def _check_epochs(epochs: Any, batch_size: Any) -> None:
         raise ConfigError(f"fit(batch_size=...) expects a positive integer or None (whole batch). Received: batch_size={batch_size!r}")
 
 
+def _check_batch_rows(network: "Network", rows: int, batch_size: int | None) -> None:
+    """Refuse, before any step, a batch layout that gives some layer fewer rows than it needs."""
+    needed = max(layer.min_training_rows for layer in network.layers)
+    size = rows if batch_size is None else min(int(batch_size), rows)
+    smallest = min(size, rows % size or size)
+    if smallest < needed:
+        layer = next(layer for layer in network.layers if layer.min_training_rows == needed)
+        raise DataError(
+            f"{type(layer).__name__} needs training batches of at least {needed} rows, but {rows} rows in batches of "
+            f"{size} leave a batch of {smallest}. Choose another batch_size (e.g. {size + 1})."
+        )
+
+
 def _prepare_weights(sample_weight: Any, rows: int, dtype: np.dtype) -> np.ndarray | None:
     if sample_weight is None:
         return None
@@ -147,6 +160,7 @@ def fit(
         raise ConfigError(f"fit(clip_norm=...) expects a positive number or None. Received: clip_norm={clip_norm!r}")
 
     X, y = network.prepare(X, y)
+    _check_batch_rows(network, X.shape[0], batch_size)
     weights = _prepare_weights(sample_weight, X.shape[0], network.dtype)
     dev = None
     if validation_data is not None:
