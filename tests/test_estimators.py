@@ -82,6 +82,9 @@ def test_build_optimizer_routes_the_betas_to_each_optimizer():
     assert build_optimizer("rmsprop", 0.01, beta2=0.9, epsilon=1e-6) == RMSprop(0.01, beta=0.9, epsilon=1e-6)
     assert build_optimizer("adam", 0.01, beta1=0.5, beta2=0.9, epsilon=1e-7) == Adam(0.01, beta1=0.5, beta2=0.9, epsilon=1e-7)
     assert build_optimizer("adam", 0.01) == Adam(0.01)  # None keeps the defaults
+    assert build_optimizer("adam", 0.01, 0.8, beta2=0.9) == Adam(0.01, beta1=0.8, beta2=0.9)  # the CLI's beta is Adam's β₁
+    with pytest.raises(ConfigError, match="beta and beta2 both set the 'rmsprop' optimizer's beta"):
+        build_optimizer("rmsprop", 0.01, 0.9, beta2=0.99)
 
 
 # ---------------------------------------------------------------------------------------------- classifier
