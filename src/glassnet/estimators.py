@@ -274,7 +274,10 @@ class GlassRegressor(RegressorMixin, _GlassEstimator):
         return self._train(X, y, sample_weight, incremental=False)
 
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> "GlassRegressor":
-        """One epoch on ``(X, y)``, continuing the network and optimizer state of earlier calls."""
+        """One epoch on ``(X, y)``, continuing the network and optimizer state of earlier calls.
+
+        The learning rate is the schedule's at epoch ``n_iter_``; early stopping does not apply.
+        """
         return self._train(X, y, sample_weight, incremental=True)
 
     def predict(self, X: Any) -> np.ndarray:
@@ -311,7 +314,7 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
         validation_fraction: float = 0.1, patience: int = 10, class_weight: dict | str | None = None,
         random_state: Any = None, verbose: int = 0, dtype: str = "float32",
     ) -> None:  # fmt: skip
-        arguments = dict(locals())
+        arguments = dict(locals())  # every argument above, by name, for the shared constructor
         del arguments["self"], arguments["class_weight"]
         _GlassEstimator.__init__(self, **arguments)
         self.class_weight = class_weight
@@ -354,7 +357,9 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
     def partial_fit(self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None) -> "GlassClassifier":
         """One epoch on ``(X, y)``, continuing the network and optimizer state of earlier calls.
 
-        The first call needs ``classes``: every label that ``y`` will ever contain.
+        The first call needs ``classes``: every label that ``y`` will ever contain. The learning rate is
+        the schedule's at epoch ``n_iter_``; early stopping does not apply; ``class_weight`` may be a dict
+        (not ``"balanced"``, which needs the whole training set).
         """
         if not hasattr(self, "network_") and classes is None:
             raise ConfigError("The first call of GlassClassifier.partial_fit needs classes=, every label y will ever have.")
