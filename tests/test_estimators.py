@@ -285,6 +285,9 @@ def test_regressor_fits_one_and_several_targets():
     with pytest.raises(DataError, match="2"):
         double.partial_fit(X, y)  # one target column where the regressor was fitted on two
 
+    stopped = GlassRegressor(early_stopping=True, patience=3, **settings).fit(X, y)
+    assert len(stopped.validation_scores_) == stopped.n_iter_ and max(stopped.validation_scores_) > 0.9  # dev R²
+
 
 # ---------------------------------------------------------------------------------------------- pickling
 def test_pickled_estimator_predicts_identically_and_partial_fit_continues_identically(iris):
