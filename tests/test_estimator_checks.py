@@ -48,7 +48,7 @@ def expected_failures(estimator):
     return failures
 
 
-FULL_BATCH_FLOAT64 = dict(dtype="float64", hidden_layer_sizes=(16,), batch_size=None, learning_rate=0.05, epochs=50)
+FULL_BATCH_FLOAT64 = dict(dtype="float64", hidden_layer_sizes=(16,), batch_size=None, learning_rate=0.1, epochs=25)
 DROPOUT_BATCHNORM = dict(FULL_BATCH_FLOAT64, keep_prob=0.8, batchnorm=True)
 
 
