@@ -155,7 +155,8 @@ class Activation(Layer):
 class ReLU(Activation):
     """``A = max(Z, 0)``; ``g′(Z) = 1 where Z > 0 else 0`` (the subgradient 0 is used at Z = 0).
 
-    The cache is the boolean mask ``Z > 0`` (m, n), the only thing backward needs.
+    The cache is the boolean mask ``Z > 0`` (m, n), the only thing backward needs. In training the
+    output is computed from it as ``A = Z ⊙ mask`` (one cheap multiply instead of a second compare).
     """
 
     def __init__(self) -> None:
@@ -164,11 +165,10 @@ class ReLU(Activation):
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         a = self.output_array("a", x.shape, training)
-        np.maximum(x, 0, out=a)
-        if training:
-            self._mask = self._workspace.get("mask", x.shape, np.bool_)
-            np.greater(x, 0, out=self._mask)
-        return a
+        if not training:
+            return np.maximum(x, 0, out=a)
+        self._mask = np.greater(x, 0, out=self._workspace.get("mask", x.shape, np.bool_))
+        return np.multiply(x, self._mask, out=a)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         self._check_cached(self._mask)
