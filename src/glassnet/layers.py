@@ -155,8 +155,9 @@ class Activation(Layer):
 class ReLU(Activation):
     """``A = max(Z, 0)``; ``g′(Z) = 1 where Z > 0 else 0`` (the subgradient 0 is used at Z = 0).
 
-    The cache is the boolean mask ``Z > 0`` (m, n), the only thing backward needs. In training the
-    output is computed from it as ``A = Z ⊙ mask`` (one cheap multiply instead of a second compare).
+    The cache is the mask ``Z > 0`` (m, n) as 1.0/0.0 in the layer's dtype, the only thing backward
+    needs; in training the output is computed from it, ``A = Z ⊙ mask``. (A float mask multiplies
+    without the casting buffers a boolean one needs, and compare-then-multiply is faster than maximum.)
     """
 
     def __init__(self) -> None:
@@ -167,7 +168,9 @@ class ReLU(Activation):
         a = self.output_array("a", x.shape, training)
         if not training:
             return np.maximum(x, 0, out=a)
-        self._mask = np.greater(x, 0, out=self._workspace.get("mask", x.shape, np.bool_))
+        positive = np.greater(x, 0, out=self._workspace.get("positive", x.shape, np.bool_))
+        self._mask = self._workspace.get("mask", x.shape, self.dtype)
+        np.copyto(self._mask, positive)
         return np.multiply(x, self._mask, out=a)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:

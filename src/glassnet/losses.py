@@ -171,15 +171,19 @@ class SoftmaxCrossEntropy(Loss):
         weights, total = self._weights(m, sample_weight, logits.dtype)
         scratch = self._workspace  # every array below is reused for the next batch of the same size
         # log-sum-exp trick: with s = z − max(z), ℓ = log Σ e^s − s_y and p = e^s / Σ e^s
-        row_max = np.max(logits, axis=1, keepdims=True, out=scratch.get("max", (m, 1), logits.dtype))
-        shifted = np.subtract(logits, row_max, out=scratch.get("p", logits.shape, logits.dtype))
+        # A per-row value is first repeated across the k columns (`row`): with k small, NumPy would
+        # otherwise allocate iterator buffers on every call to broadcast an (m, 1) column.
+        row = scratch.get("row", logits.shape, logits.dtype)
+        np.copyto(row, np.max(logits, axis=1, keepdims=True, out=scratch.get("max", (m, 1), logits.dtype)))
+        shifted = np.subtract(logits, row, out=scratch.get("p", logits.shape, logits.dtype))
         labels = self._label_positions(y, k)
         picked = np.take(shifted.reshape(-1), labels, out=scratch.get("picked", (m,), logits.dtype), mode="clip")
         probabilities = np.exp(shifted, out=shifted)
         sums = np.sum(probabilities, axis=1, keepdims=True, out=scratch.get("sum", (m, 1), logits.dtype))
         losses = np.log(sums.reshape(-1), out=scratch.get("loss", (m,), logits.dtype))
         losses -= picked
-        probabilities /= sums
+        np.copyto(row, sums)
+        probabilities /= row
         if weights is not None:
             losses *= weights[:, 0]
         self._cache = (probabilities, labels, weights, total)
