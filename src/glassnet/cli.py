@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from . import __version__
 from .errors import GlassnetError
 
 
@@ -31,7 +32,7 @@ class GlassnetGroup(click.Group):
 
 
 @click.group(cls=GlassnetGroup)
-@click.version_option(package_name="glassnet")
+@click.version_option(version=__version__, prog_name="glassnet")  # also from a source tree
 @click.option("--debug", is_flag=True, help="Show a full traceback on errors.")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:

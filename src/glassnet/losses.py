@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._math import sigmoid, softmax, softplus
+from ._math import sigmoid, softmax
 from ._workspace import Workspace
 from .errors import ConfigError, DataError
 from .serialization import Configurable, deserialize, register
@@ -96,13 +96,14 @@ class BinaryCrossEntropy(Loss):
         y = _as_labels(y, "BinaryCrossEntropy")
         if not np.all((y == 0) | (y == 1)):
             bad = y[(y != 0) & (y != 1)][0]
-            raise DataError(f"BinaryCrossEntropy expects labels 0 or 1. Received a label {bad!r}.")
+            raise DataError(f"BinaryCrossEntropy expects labels 0 or 1. Received a label {bad}.")
         return y.astype(dtype).reshape(-1, 1)
 
     def forward(self, logits: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
         y = y.reshape(-1, 1)
         weights, total = self._weights(logits.shape[0], sample_weight, logits.dtype)
-        losses = softplus(logits) - y * logits
+        losses = np.maximum(logits, 0) - y * logits  # cancel z − y·z first: exact when the label is confidently right
+        losses += np.log1p(np.exp(-np.abs(logits)))
         if weights is not None:
             losses *= weights
         self._cache = (logits, y, weights, total)
@@ -162,7 +163,7 @@ class SoftmaxCrossEntropy(Loss):
         if not np.all(as_int == y) or (y.size and (as_int.min() < 0 or as_int.max() >= output_units)):
             raise DataError(
                 f"SoftmaxCrossEntropy expects integer labels 0..{output_units - 1} for {output_units} output units. "
-                f"Received labels from {y.min()!r} to {y.max()!r}."
+                f"Received labels from {y.min()} to {y.max()}."
             )
         return as_int
 

@@ -153,7 +153,8 @@ def fit(
         for epoch in range(initial_epoch, initial_epoch + epochs):
             started = time.perf_counter()
             learning_rate = schedule(epoch) if schedule is not None else optimizer.learning_rate
-            logs = trainer.run_epoch(epoch, params, grads, state, learning_rate)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # the divergence guard reports these
+                logs = trainer.run_epoch(epoch, params, grads, state, learning_rate)
             if dev is not None:
                 dev_cost, dev_score = network._evaluate(*dev)
                 logs["dev_cost"] = dev_cost
