@@ -134,7 +134,7 @@ class Dense(Layer):
         self._check_cached(x)
         np.matmul(x.T, dout, out=self.grads["W"])
         if self.use_bias:
-            np.sum(dout, axis=0, out=self.grads["b"])
+            np.add.reduce(dout, axis=0, out=self.grads["b"])
         if not self.needs_input_gradient:
             return None
         dx = self._workspace.get("dx", x.shape, self.dtype)

@@ -175,12 +175,12 @@ class SoftmaxCrossEntropy(Loss):
         # A per-row value is first repeated across the k columns (`row`): with k small, NumPy would
         # otherwise allocate iterator buffers on every call to broadcast an (m, 1) column.
         row = scratch.get("row", logits.shape, logits.dtype)
-        np.copyto(row, np.max(logits, axis=1, keepdims=True, out=scratch.get("max", (m, 1), logits.dtype)))
+        np.copyto(row, np.maximum.reduce(logits, axis=1, keepdims=True, out=scratch.get("max", (m, 1), logits.dtype)))
         shifted = np.subtract(logits, row, out=scratch.get("p", logits.shape, logits.dtype))
         labels = self._label_positions(y, k)
-        picked = np.take(shifted.reshape(-1), labels, out=scratch.get("picked", (m,), logits.dtype), mode="clip")
+        picked = shifted.reshape(-1).take(labels, out=scratch.get("picked", (m,), logits.dtype), mode="clip")
         probabilities = np.exp(shifted, out=shifted)
-        sums = np.sum(probabilities, axis=1, keepdims=True, out=scratch.get("sum", (m, 1), logits.dtype))
+        sums = np.add.reduce(probabilities, axis=1, keepdims=True, out=scratch.get("sum", (m, 1), logits.dtype))
         losses = np.log(sums.reshape(-1), out=scratch.get("loss", (m,), logits.dtype))
         losses -= picked
         np.copyto(row, sums)
@@ -206,9 +206,10 @@ class SoftmaxCrossEntropy(Loss):
         probabilities, labels, weights, total = self._cache
         grad = self._workspace.get("grad", probabilities.shape, probabilities.dtype)
         np.copyto(grad, probabilities)
-        picked = np.take(grad.reshape(-1), labels, out=self._workspace.get("picked", labels.shape, grad.dtype), mode="clip")
+        flat = grad.reshape(-1)
+        picked = flat.take(labels, out=self._workspace.get("picked", labels.shape, grad.dtype), mode="clip")
         picked -= 1.0  # p − onehot(y): subtract 1 at each row's true class
-        np.put(grad.reshape(-1), labels, picked, mode="clip")
+        flat.put(labels, picked, mode="clip")
         if weights is not None:
             grad *= weights
         grad *= 1.0 / total
@@ -216,7 +217,7 @@ class SoftmaxCrossEntropy(Loss):
 
     def count_correct(self, logits: np.ndarray, y: np.ndarray) -> int:
         m = logits.shape[0]
-        predicted = np.argmax(logits, axis=1, out=self._workspace.get("predicted", (m,), np.intp))
+        predicted = logits.argmax(axis=1, out=self._workspace.get("predicted", (m,), np.intp))
         return int(np.count_nonzero(np.equal(predicted, y, out=self._workspace.get("hits", (m,), np.bool_))))
 
     def predict(self, logits: np.ndarray) -> np.ndarray:

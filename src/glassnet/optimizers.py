@@ -19,6 +19,7 @@ The learning rate is an argument of ``update`` so a schedule can change it every
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -78,18 +79,20 @@ class Optimizer(Configurable):
     def _flat_operands(self, params: Arrays, grads: Arrays, state: State) -> tuple | None:
         """``(param, grad, moments, scratch)`` as flat 1-D arrays when every array tiles one flat buffer, else None.
 
-        The answer is cached for the exact array objects it was computed for (compared by identity,
-        with references kept so the objects stay alive), so the hot loop pays one identity check.
+        The answer is cached for the exact names and array objects it was computed for (compared by
+        identity, with references kept so the objects stay alive), so the hot loop pays one cheap check.
         """
-        arrays = list(params.values())
-        arrays += [grads.get(name) for name in params]
-        arrays += [state[moment].get(name) for moment in self.moments for name in params]
+        arrays = [*params, *params.values(), *grads, *grads.values()]
+        for moment in self.moments:
+            arrays += [*state[moment], *state[moment].values()]
         if self._flat is not None:
             cached, operands = self._flat
-            if len(cached) == len(arrays) and all(a is b for a, b in zip(arrays, cached)):
+            if len(cached) == len(arrays) and all(map(operator.is_, arrays, cached)):
                 return operands
+        by_name = list(params.values()) + [grads.get(name) for name in params]
+        by_name += [state[moment].get(name) for moment in self.moments for name in params]
         count = len(params)
-        spans = [_tiled_span(arrays[start : start + count]) for start in range(0, len(arrays), count)] if count else [None]
+        spans = [_tiled_span(by_name[start : start + count]) for start in range(0, len(by_name), count)] if count else [None]
         if any(span is None or span.dtype != spans[0].dtype or span.size != spans[0].size for span in spans):
             self._flat = None
             return None

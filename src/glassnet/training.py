@@ -249,7 +249,7 @@ class _EpochRunner:
         # mode="clip" lets take write straight into `out` (mode="raise" buffers a copy); a permutation is in range anyway
         for source, target in zip((self.X, self.y, self.weights), buffers):
             if target is not None:
-                np.take(source, indices, axis=0, out=target, mode="clip")
+                source.take(indices, axis=0, out=target, mode="clip")
         return buffers
 
     def _check_cost(self, cost: float, epoch: int, batch: int, learning_rate: float) -> None:
