@@ -59,6 +59,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="6,000 samples, 1 epoch (small: 5), 1 repeat")
     parser.add_argument("--output", type=Path, default=None, help="JSON file (default benchmarks/results/<time>.json)")
     parser.add_argument("--keep-openblas-env", action="store_true", help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for every library (OpenBLAS, OpenMP, PyTorch); default: each library's own choice")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed for one worker run")
     args = parser.parse_args(argv)
     if args.quick:
@@ -102,12 +104,15 @@ def _glassnet_has_regularisation() -> bool:
     return hasattr(glassnet, "Dropout") and hasattr(glassnet, "BatchNorm")
 
 
-def worker_environment(keep_openblas: bool) -> tuple[dict[str, str], dict[str, str]]:
+def worker_environment(keep_openblas: bool, threads: int | None) -> tuple[dict[str, str], dict[str, str]]:
     """The workers' environment, and the OpenBLAS variables removed from it (with their values)."""
     environment = dict(os.environ)
     removed = {}
     if not keep_openblas:
         removed = {name: environment.pop(name) for name in REMOVED_ENVIRONMENT if name in environment}
+    if threads is not None:
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            environment[name] = str(threads)
     return environment, removed
 
 
@@ -227,7 +232,7 @@ def busy_processes(seconds: float = 1.0) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
     specs, notes = plan(args)
-    environment, removed = worker_environment(args.keep_openblas_env)
+    environment, removed = worker_environment(args.keep_openblas_env, args.threads)
     report: dict[str, Any] = {"other_processes_before": busy_processes(), "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                               "machine": machine_description(), "removed_environment": removed, "notes": notes,
                               "arguments": {k: str(v) for k, v in vars(args).items()}}
@@ -250,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     report["runs"] = runs
     report["summary"] = summarise(runs)
     report["ratios"] = ratios(report["summary"])
-    table = format_table(report["summary"], report["ratios"])
+    table = report["table"] = format_table(report["summary"], report["ratios"])
     print()
     print(table)
     for impl, info in report["blas"].items():
