@@ -21,6 +21,8 @@ SAMPLE_ARGS: dict[str, dict[str, dict[str, Any]]] = {
         "LeakyReLU": {"slope": 0.2},
         "Tanh": {},
         "Sigmoid": {},
+        "Dropout": {"keep_prob": 0.7},
+        "BatchNorm": {"momentum": 0.8, "epsilon": 1e-3},
     },
     "loss": {
         "BinaryCrossEntropy": {},

@@ -9,10 +9,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .averages import ExponentialMovingAverage
 from .callbacks import Callback, EarlyStopping, ProgressReporter
-from .errors import ConfigError, DataError, GlassnetError, TrainingDiverged
+from .errors import ConfigError, DataError, GlassnetError, ModelFileError, TrainingDiverged
 from .gradcheck import GradientCheckResult, check_gradients
 from .initializers import Initializer, he, normal, xavier, zeros
-from .layers import Dense, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
+from .io import Model, load, save
+from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from .network import Network
 from .optimizers import SGD, Adam, Momentum, Optimizer, RMSprop
@@ -26,12 +27,14 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "Adam",
+    "BatchNorm",
     "BinaryCrossEntropy",
     "Callback",
     "ConfigError",
     "Constant",
     "DataError",
     "Dense",
+    "Dropout",
     "EarlyStopping",
     "ExponentialDecay",
     "ExponentialMovingAverage",
@@ -44,6 +47,8 @@ __all__ = [
     "LeakyReLU",
     "Loss",
     "MeanSquaredError",
+    "Model",
+    "ModelFileError",
     "Momentum",
     "Network",
     "Optimizer",
@@ -61,7 +66,9 @@ __all__ = [
     "check_gradients",
     "fit",
     "he",
+    "load",
     "normal",
+    "save",
     "xavier",
     "zeros",
 ]

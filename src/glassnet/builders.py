@@ -2,7 +2,9 @@
 
 ``build_network(n_outputs, hidden=(64, 32), activation="relu", task="multiclass", l2=0.0, seed=0)``
 gives ``Dense → activation`` for each hidden width, then a linear ``Dense`` output and the loss that
-fits the task (softmax cross-entropy, binary cross-entropy, or mean squared error).
+fits the task (softmax cross-entropy, binary cross-entropy, or mean squared error). ``keep_prob < 1``
+adds ``Dropout`` after each hidden activation; ``batchnorm=True`` makes each hidden block
+``Dense(use_bias=False) → BatchNorm → activation``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .errors import ConfigError
-from .layers import Dense, Layer, get_activation
+from .layers import BatchNorm, Dense, Dropout, Layer, get_activation
 from .losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer
@@ -44,21 +46,48 @@ def build_network(
     l2: float = 0.0,
     seed: int | None = 0,
     dtype: str = "float32",
+    keep_prob: float = 1.0,
+    batchnorm: bool = False,
 ) -> Network:
-    """Hidden ``Dense(units) → activation`` blocks, then ``Dense(n_outputs)`` and the task's loss."""
+    """Hidden blocks, then ``Dense(n_outputs)`` and the task's loss.
+
+    Each hidden block is ``Dense(units) → activation``, or ``Dense(units, use_bias=False) → BatchNorm
+    → activation`` with ``batchnorm=True`` (the bias is redundant before batch norm), followed by
+    ``Dropout(keep_prob)`` when ``keep_prob < 1``. The output layer is never normalised or dropped.
+    """
+    if not isinstance(batchnorm, bool):
+        raise ConfigError(f"build_network(batchnorm=...) expects True or False. Received: batchnorm={batchnorm!r}")
+    keep_prob = Dropout(keep_prob).keep_prob  # validates (0, 1] even when there is no hidden layer
     initializer = "he" if activation in ("relu", "leaky-relu") else "xavier"
     layers: list[Layer] = []
     for units in hidden:
-        layers += [Dense(units, initializer=initializer), get_activation(activation)]
+        if batchnorm:
+            layers += [Dense(units, initializer=initializer, use_bias=False), BatchNorm()]
+        else:
+            layers.append(Dense(units, initializer=initializer))
+        layers.append(get_activation(activation))
+        if keep_prob < 1.0:
+            layers.append(Dropout(keep_prob))
     layers.append(Dense(output_units(task, n_outputs), initializer="xavier"))
     return Network(layers, loss_for_task(task), l2=l2, seed=seed, dtype=dtype)
 
 
-def build_optimizer(name: str, learning_rate: float) -> Optimizer:
-    """``sgd``, ``momentum``, ``rmsprop`` or ``adam`` with its default βs and the given learning rate."""
+#: the constructor argument that ``beta`` sets for each optimizer (β of momentum/RMSprop, β₁ of Adam)
+BETA_ARGUMENT = {"momentum": "beta", "rmsprop": "beta", "adam": "beta1"}
+
+
+def build_optimizer(name: str, learning_rate: float, beta: float | None = None) -> Optimizer:
+    """``sgd``, ``momentum``, ``rmsprop`` or ``adam`` with the given learning rate.
+
+    ``beta`` (default: the optimizer's own) is momentum's and RMSprop's β, and Adam's β₁; plain SGD has none.
+    """
     if name not in OPTIMIZERS:
         raise ConfigError(f"Unknown optimizer {name!r}; expected one of {', '.join(map(repr, OPTIMIZERS))}.")
-    return OPTIMIZERS[name](learning_rate=learning_rate)
+    if beta is None:
+        return OPTIMIZERS[name](learning_rate=learning_rate)
+    if name not in BETA_ARGUMENT:
+        raise ConfigError(f"The {name!r} optimizer has no β; beta applies to {', '.join(map(repr, BETA_ARGUMENT))}. Received: beta={beta!r}")
+    return OPTIMIZERS[name](learning_rate=learning_rate, **{BETA_ARGUMENT[name]: beta})
 
 
 def build_schedule(decay: str, learning_rate: float, decay_rate: float) -> Schedule | None:

@@ -29,3 +29,11 @@ class TrainingDiverged(GlassnetError, ArithmeticError):
     def __init__(self, message: str, epoch: int) -> None:
         super().__init__(message)
         self.epoch = epoch
+
+
+class ModelFileError(GlassnetError, ValueError):
+    """A model or checkpoint file is missing, malformed, tampered with or written by an unknown format.
+
+    The message names the file and the problem, e.g. ``model.safetensors: checksum mismatch (the file was
+    changed after it was written)``. Loading never builds a network from a file that raises this.
+    """

@@ -25,7 +25,7 @@ import numpy as np
 from ._math import sigmoid
 from ._validation import check_positive_int, check_real
 from ._workspace import Workspace
-from .errors import ConfigError
+from .errors import ConfigError, DataError
 from .initializers import Initializer, get_initializer
 from .serialization import Configurable, deserialize, register, serialize
 
@@ -39,6 +39,8 @@ class Layer(Configurable):
 
     #: names in ``params`` that L2 regularisation applies to
     regularized: tuple[str, ...] = ()
+    #: the fewest rows a training batch may have (BatchNorm needs 2 to measure a variance)
+    min_training_rows: int = 1
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
@@ -258,6 +260,170 @@ class Sigmoid(Activation):
         dx *= a
         dx *= dout
         return dx
+
+
+@register("layer")
+class Dropout(Layer):
+    """Inverted dropout (lesson 2): keep each unit with probability ``keep_prob``, scale by 1/keep_prob.
+
+    In training, for ``A (m, n)`` and a fresh mask ``D (m, n)`` with ``Dᵢⱼ = 1`` with probability
+    ``keep_prob`` (drawn from the network's generator)::
+
+        A_out = A ⊙ D / keep_prob          E[A_out] = A  (the "inverted" part)
+        dA    = dA_out ⊙ D / keep_prob     (the same mask as forward)
+
+    At inference (``training=False``) it is the identity, so nothing needs rescaling at test time.
+    ``keep_prob=1.0`` is exactly the identity in both modes and draws no random numbers.
+    The cache is the scaled mask ``D / keep_prob``, in the layer's dtype (1.0 when keep_prob = 1).
+    """
+
+    def __init__(self, keep_prob: float = 0.8) -> None:
+        super().__init__()
+        self.keep_prob = check_real("Dropout", "keep_prob", keep_prob, low=0.0, high=1.0, low_open=True)
+        self._scaled_mask: np.ndarray | float | None = None
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        if not training:
+            self._scaled_mask = None
+            return x
+        if self.keep_prob == 1.0:
+            self._scaled_mask = 1.0  # nothing dropped, nothing drawn
+            return x
+        if self.rng is None:
+            raise RuntimeError("Dropout.forward(training=True) needs the generator that build() provides.")
+        mask = self._workspace.get("mask", x.shape, self.dtype)
+        self.rng.random(out=mask, dtype=self.dtype)  # uniform [0, 1)
+        np.less(mask, self.keep_prob, out=mask)  # 1.0 with probability keep_prob, else 0.0
+        mask *= 1.0 / self.keep_prob
+        self._scaled_mask = mask
+        return np.multiply(x, mask, out=self.output_array("a", x.shape, training))
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        self._check_cached(self._scaled_mask)
+        if not self.needs_input_gradient:
+            return None
+        if self.keep_prob == 1.0:
+            return dout
+        dx = self._workspace.get("dx", dout.shape, self.dtype)
+        return np.multiply(dout, self._scaled_mask, out=dx)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"keep_prob": self.keep_prob}
+
+
+@register("layer")
+class BatchNorm(Layer):
+    """Batch normalisation (lesson 4) of a linear output ``Z (m, n)``, one statistic per feature (column).
+
+    Training, with the mean and the *biased* variance of the batch (divide by m)::
+
+        μ_B  = (1/m)·Σᵢ Zᵢ                       (n,)
+        σ²_B = (1/m)·Σᵢ (Zᵢ − μ_B)²              (n,)
+        Ẑ    = (Z − μ_B) / √(σ²_B + ε)           (m, n)
+        out  = γ ⊙ Ẑ + β                         γ, β (n,) learned; γ starts at 1, β at 0
+
+    The biased variance is the one that makes each column of Ẑ have exactly unit variance over the
+    batch, and it is the function of Z whose derivative the backward pass below is.
+
+    Running statistics (``buffers``: ``running_mean`` starts at 0, ``running_var`` at 1), an
+    exponentially weighted average updated only in training, after each batch::
+
+        running_mean ← momentum·running_mean + (1 − momentum)·μ_B
+        running_var  ← momentum·running_var  + (1 − momentum)·σ²_B·m/(m − 1)
+
+    Here the *unbiased* variance is used: the running value estimates the variance of the whole
+    population that inference will see, and σ²_B underestimates it by the factor (m − 1)/m, which is
+    not negligible for small mini-batches. (No bias correction is applied: after k batches the
+    starting values weigh momentumᵏ, e.g. 0.9⁵⁰ ≈ 0.005.) Inference uses them, row by row::
+
+        out = γ ⊙ (Z − running_mean) / √(running_var + ε) + β
+
+    so a prediction never depends on the other rows of the batch. Backward, the full gradient
+    through μ_B and σ²_B (not the simplification that treats them as constants), given ``dout``::
+
+        dβ = Σᵢ doutᵢ      dγ = Σᵢ doutᵢ ⊙ Ẑᵢ
+        dZ = γ/√(σ²_B + ε) ⊙ (dout − dβ/m − Ẑ ⊙ dγ/m)
+
+    A training batch of one row is rejected: its variance is 0 and Ẑ would be 0/√ε. Batch statistics
+    ignore sample weights. A ``Dense`` layer before ``BatchNorm`` needs no bias (μ_B subtracts it and β
+    replaces it): use ``Dense(units, use_bias=False)``. Defaults: momentum = 0.9, ε = 1e-5.
+    """
+
+    min_training_rows = 2
+
+    def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5) -> None:
+        super().__init__()
+        self.momentum = check_real("BatchNorm", "momentum", momentum, low=0.0, high=1.0, high_open=True)
+        self.epsilon = check_real("BatchNorm", "epsilon", epsilon, low=0.0, low_open=True)
+        self._z_hat: np.ndarray | None = None
+        self._inv_std: np.ndarray | None = None
+
+    def build(self, input_units: int, rng: np.random.Generator, dtype: np.dtype | str = "float32") -> int:
+        units = super().build(input_units, rng, dtype)
+        self.params = {"gamma": np.ones(units, dtype=self.dtype), "beta": np.zeros(units, dtype=self.dtype)}
+        self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+        self.buffers = {"running_mean": np.zeros(units, dtype=self.dtype), "running_var": np.ones(units, dtype=self.dtype)}
+        return units
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        if not training:
+            scale = gamma / np.sqrt(self.buffers["running_var"] + self.epsilon)
+            out = np.subtract(x, self.buffers["running_mean"], out=self.output_array("out", x.shape, training))
+            out *= scale
+            out += beta
+            return out
+        m, n = x.shape
+        if m < 2:
+            raise DataError(
+                f"BatchNorm needs at least 2 rows per training batch to estimate a variance. Received a batch of {m} row; "
+                "use a larger batch_size (and one that does not leave a last batch of one row)."
+            )
+        workspace = self._workspace
+        mean, inv_std, scratch = (workspace.get(name, (n,), self.dtype) for name in ("mean", "inv_std", "scratch"))
+        z_hat, out = workspace.get("z_hat", x.shape, self.dtype), self.output_array("out", x.shape, training)
+        np.mean(x, axis=0, out=mean)
+        np.subtract(x, mean, out=z_hat)
+        np.multiply(z_hat, z_hat, out=out)
+        np.mean(out, axis=0, out=inv_std)  # σ²_B, biased; inv_std becomes 1/√(σ²_B + ε) below
+        self._update_running(mean, inv_std, m, scratch)
+        inv_std += self.epsilon
+        np.sqrt(inv_std, out=inv_std)
+        np.reciprocal(inv_std, out=inv_std)
+        z_hat *= inv_std
+        np.multiply(z_hat, gamma, out=out)
+        out += beta
+        self._z_hat, self._inv_std = z_hat, inv_std
+        return out
+
+    def _update_running(self, mean: np.ndarray, variance: np.ndarray, m: int, scratch: np.ndarray) -> None:
+        """EWA of the batch mean and of the unbiased batch variance σ²_B·m/(m − 1), in place."""
+        running_mean, running_var = self.buffers["running_mean"], self.buffers["running_var"]
+        running_mean *= self.momentum
+        running_mean += np.multiply(mean, 1.0 - self.momentum, out=scratch)
+        running_var *= self.momentum
+        running_var += np.multiply(variance, (1.0 - self.momentum) * m / (m - 1), out=scratch)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        z_hat, inv_std = self._z_hat, self._inv_std
+        self._check_cached(z_hat)
+        d_gamma, d_beta = self.grads["gamma"], self.grads["beta"]
+        np.sum(dout, axis=0, out=d_beta)
+        dx = self._workspace.get("dx", dout.shape, self.dtype)
+        np.multiply(dout, z_hat, out=dx)
+        np.sum(dx, axis=0, out=d_gamma)
+        if not self.needs_input_gradient:
+            return None
+        m = dout.shape[0]
+        scratch = self._workspace.get("scratch", d_gamma.shape, self.dtype)
+        np.multiply(z_hat, np.divide(d_gamma, m, out=scratch), out=dx)  # Ẑ ⊙ dγ/m
+        np.subtract(dout, dx, out=dx)
+        dx -= np.divide(d_beta, m, out=scratch)
+        dx *= np.multiply(self.params["gamma"], inv_std, out=scratch)
+        return dx
+
+    def get_config(self) -> dict[str, Any]:
+        return {"momentum": self.momentum, "epsilon": self.epsilon}
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {"relu": ReLU, "leaky-relu": LeakyReLU, "tanh": Tanh, "sigmoid": Sigmoid}

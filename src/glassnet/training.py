@@ -35,10 +35,12 @@ class History:
     ``dev_accuracy`` or ``dev_r2``, ``learning_rate``, ``seconds``); ``history["cost"]`` is the
     column of one metric. ``optimizer_state`` is the optimizer state after the last step, to continue
     training with ``fit(..., optimizer_state=history.optimizer_state, initial_epoch=len(history))``.
+    ``interrupted`` is True when Ctrl-C ended a run that had a ``checkpoint_dir``.
     """
 
     epochs: list[dict[str, Any]] = field(default_factory=list)
     stopped_early: bool = False
+    interrupted: bool = False
     best_epoch: int | None = None
     optimizer_state: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -76,6 +78,19 @@ def _check_epochs(epochs: Any, batch_size: Any) -> None:
         raise ConfigError(f"fit(batch_size=...) expects a positive integer or None (whole batch). Received: batch_size={batch_size!r}")
 
 
+def _check_batch_rows(network: "Network", rows: int, batch_size: int | None) -> None:
+    """Refuse, before any step, a batch layout that gives some layer fewer rows than it needs."""
+    needed = max(layer.min_training_rows for layer in network.layers)
+    size = rows if batch_size is None else min(int(batch_size), rows)
+    smallest = min(size, rows % size or size)
+    if smallest < needed:
+        layer = next(layer for layer in network.layers if layer.min_training_rows == needed)
+        raise DataError(
+            f"{type(layer).__name__} needs training batches of at least {needed} rows, but {rows} rows in batches of "
+            f"{size} leave a batch of {smallest}. Choose another batch_size (e.g. {size + 1})."
+        )
+
+
 def _prepare_weights(sample_weight: Any, rows: int, dtype: np.dtype) -> np.ndarray | None:
     if sample_weight is None:
         return None
@@ -104,6 +119,10 @@ def fit(
     optimizer_state: dict[str, Any] | None = None,
     initial_epoch: int = 0,
     divergence_factor: float = 1e3,
+    checkpoint_dir: Any = None,
+    checkpoint_every: int = 1,
+    resume: bool = False,
+    checkpoint_extra: dict[str, Any] | None = None,
 ) -> History:
     """Train ``network`` on ``X (m, n_features)``, ``y (m,)`` for ``epochs`` epochs; return the :class:`History`.
 
@@ -116,6 +135,13 @@ def fit(
     initial_epoch      epoch to resume at (the schedule is evaluated at the true epoch)
     divergence_factor  stop when a batch cost exceeds this many times max(first batch cost, 1)
     verbose            0 silent, 1 progress (a live bar on a terminal, a line per epoch otherwise)
+    checkpoint_dir     folder for crash-safe checkpoints (see :mod:`glassnet.checkpoints`), written every
+    checkpoint_every   ``checkpoint_every`` epochs and after the last one; with a checkpoint_dir, Ctrl-C
+                       puts back the state of the last completed epoch, saves it, sets
+                       ``history.interrupted`` and returns
+    resume             continue from the newest checkpoint in ``checkpoint_dir`` (if there is one): weights,
+                       optimizer state, generator, epoch and History; then train ``epochs`` more epochs.
+                       ``checkpoint_extra`` is stored with each checkpoint for the caller
 
     Training that diverges (a non-finite or exploding cost, non-finite gradients or weights) raises
     :class:`TrainingDiverged` after restoring the weights to their values at the start of that epoch.
@@ -134,6 +160,7 @@ def fit(
         raise ConfigError(f"fit(clip_norm=...) expects a positive number or None. Received: clip_norm={clip_norm!r}")
 
     X, y = network.prepare(X, y)
+    _check_batch_rows(network, X.shape[0], batch_size)
     weights = _prepare_weights(sample_weight, X.shape[0], network.dtype)
     dev = None
     if validation_data is not None:
@@ -146,6 +173,16 @@ def fit(
     all_callbacks = ([ProgressReporter()] if verbose else []) + list(callbacks)
     history = History(optimizer_state=state)
     trainer = _EpochRunner(network, optimizer, X, y, weights, batch_size, clip_norm, divergence_factor)
+    checkpointer = None
+    if checkpoint_dir is not None:
+        from .checkpoints import Checkpointer
+
+        checkpointer = Checkpointer(checkpoint_dir, checkpoint_every, network, optimizer, schedule, checkpoint_extra)
+        resumed_epoch = checkpointer.resume(state, history) if resume else None
+        initial_epoch = initial_epoch if resumed_epoch is None else resumed_epoch
+        checkpointer.remember(initial_epoch, state, history, write=False)
+    elif resume:
+        raise ConfigError("fit(resume=True) needs checkpoint_dir=... (the folder to resume from).")
 
     for callback in all_callbacks:
         callback.on_train_begin(network, epochs)
@@ -164,9 +201,18 @@ def fit(
             history.epochs.append(logs)
             for callback in all_callbacks:
                 callback.on_epoch_end(epoch, logs)
+            if checkpointer is not None:
+                checkpointer.remember(epoch + 1, state, history)
             if any(callback.stop_training for callback in all_callbacks):
                 history.stopped_early = True
                 break
+        if checkpointer is not None:
+            checkpointer.finish(state, history)
+    except KeyboardInterrupt:
+        if checkpointer is None:
+            raise
+        checkpointer.interrupted(state, history)
+        history.interrupted = True
     finally:
         for callback in all_callbacks:
             callback.on_train_end(history)

@@ -1,0 +1,197 @@
+"""The bias/variance advisor, learning curves, and the diagnosis at the end of ``glassnet train``."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import glassnet as gn
+from glassnet.builders import build_network
+from glassnet.cli import main
+from glassnet.diagnose import REMEDIES, diagnose
+from glassnet.learning_curve import learning_curve
+from glassnet.plots import plot_learning_curve
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+# ------------------------------------------------------------------------------ the classic cases
+def test_human_0_1_train_2_0_dev_2_1_is_avoidable_bias():
+    d = diagnose(2.0, human_error=0.1, dev_error=2.1)
+    assert d.unit == "percent"
+    assert d.avoidable_bias == pytest.approx(1.9)  # 2.0 − 0.1
+    assert d.variance == pytest.approx(0.1)  # 2.1 − 2.0
+    assert d.data_mismatch is None and d.dev_overfitting is None
+    assert d.focus == ["avoidable_bias"] and d.large == ["avoidable_bias"]
+    assert list(d.remedies) == ["avoidable_bias"]
+    assert d.remedies["avoidable_bias"][0].startswith("Train a bigger network")
+    assert d.verdict == "Work on avoidable bias first."
+
+
+def test_human_0_5_train_8_8_train_dev_9_1_dev_14_3_test_14_8_is_bias_and_mismatch():
+    d = diagnose(8.8, human_error=0.5, train_dev_error=9.1, dev_error=14.3, test_error=14.8)
+    assert d.avoidable_bias == pytest.approx(8.3)  # 8.8 − 0.5
+    assert d.variance == pytest.approx(0.3)  # train-dev − train = 9.1 − 8.8
+    assert d.data_mismatch == pytest.approx(5.2)  # dev − train-dev = 14.3 − 9.1
+    assert d.dev_overfitting == pytest.approx(0.5)  # test − dev = 14.8 − 14.3
+    assert d.focus == ["avoidable_bias"]
+    assert d.large == ["avoidable_bias", "data_mismatch"]  # both large; variance and dev overfitting are not
+    assert list(d.remedies) == ["avoidable_bias", "data_mismatch"]
+    assert "Data mismatch is also large" in d.verdict
+    assert any("more like the dev/test data" in r for r in d.remedies["data_mismatch"])
+
+
+def test_train_1_dev_10_is_variance_and_bias_is_an_upper_bound_without_human_level():
+    d = diagnose(1.0, dev_error=10.0)
+    assert d.variance == pytest.approx(9.0)  # no train-dev set: dev − train
+    assert d.avoidable_bias == pytest.approx(1.0) and d.avoidable_bias_is_upper_bound
+    assert any("upper bound" in note for note in d.notes)
+    assert d.focus == ["variance"] and d.large == ["variance"]
+    assert d.remedies["variance"] == list(REMEDIES["variance"])
+    assert d.remedies["variance"][0] == "Get more training data."
+
+
+def test_train_below_human_level_says_bias_cannot_be_measured():
+    d = diagnose(0.05, human_error=0.1, dev_error=0.05)
+    assert d.train_below_human and d.avoidable_bias is None
+    assert d.variance == pytest.approx(0.0)
+    assert d.focus == [] and d.remedies == {}
+    assert "cannot be measured" in d.verdict
+    assert any("slower" in note for note in d.notes)
+
+
+def test_dev_2_test_7_is_overfitting_to_the_dev_set():
+    # The advisor always needs the training error; 1.8 sits just below the dev error of 2.
+    d = diagnose(1.8, dev_error=2.0, test_error=7.0)
+    assert d.dev_overfitting == pytest.approx(5.0)  # 7 − 2
+    assert d.focus == ["dev_overfitting"] and d.large == ["dev_overfitting"]  # bias ≤ 1.8 is under half of 5
+    assert "bigger dev set" in d.remedies["dev_overfitting"][0]
+
+
+# ------------------------------------------------------------------------------ ties, units, notes
+def test_near_tie_names_both_problems():
+    d = diagnose(5.0, human_error=0.0, dev_error=9.6)  # bias 5.0, variance 4.6: within 15 % of each other
+    assert d.focus == ["avoidable_bias", "variance"]
+    assert d.verdict.startswith("Near-tie between avoidable bias and variance")
+    clear = diagnose(5.0, human_error=0.0, dev_error=8.0)  # variance 3.0 is 60 % of 5.0: large but no tie
+    assert clear.focus == ["avoidable_bias"] and clear.large == ["avoidable_bias", "variance"]
+
+
+def test_fractions_and_percentages_give_the_same_verdict():
+    percent = diagnose(8.8, human_error=0.5, train_dev_error=9.1, dev_error=14.3, test_error=14.8)
+    fraction = diagnose(0.088, human_error=0.005, train_dev_error=0.091, dev_error=0.143, test_error=0.148)
+    assert fraction.unit == "fraction"
+    assert fraction.focus == percent.focus and fraction.large == percent.large
+    for name, value in percent.gaps.items():
+        assert fraction.gaps[name] == pytest.approx(value / 100)
+
+
+def test_negative_gap_is_noted_and_not_a_problem():
+    d = diagnose(3.0, human_error=1.0, dev_error=5.0, test_error=4.0)
+    assert d.dev_overfitting == pytest.approx(-1.0)
+    assert "dev_overfitting" not in d.large
+    assert any("negative" in note for note in d.notes)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"train_error": None, "dev_error": 3.0}, "needs the training error"),
+        ({"train_error": -0.1}, "train_error=-0.1"),
+        ({"train_error": 0.1, "dev_error": 1.5, "unit": "fraction"}, "expects a fraction in [0, 1]. Received: dev_error=1.5"),
+        ({"train_error": 5.0, "dev_error": 120.0}, "expects a percentage in [0, 100]. Received: dev_error=120"),
+        ({"train_error": 0.088, "dev_error": 14.3}, "mix of fractions and percentages"),
+        ({"train_error": "8.8"}, "expects a finite number"),
+        ({"train_error": float("nan")}, "expects a finite number"),
+        ({"train_error": 0.1, "unit": "percentage"}, "unit='percentage'"),
+    ],
+)
+def test_bad_inputs_raise_a_clear_config_error(kwargs, message):
+    with pytest.raises(gn.ConfigError) as info:
+        diagnose(**kwargs)
+    assert message in str(info.value)
+
+
+def test_text_and_json_forms_have_the_gaps_verdict_and_remedies():
+    d = diagnose(8.8, human_error=0.5, train_dev_error=9.1, dev_error=14.3, test_error=14.8)
+    text = d.to_text()
+    assert "avoidable bias              8.30%  <- focus" in text
+    assert "data mismatch               5.20%  (large)" in text
+    assert "To reduce data mismatch:" in text and "  1. Train a bigger network" in text
+    data = json.loads(json.dumps(d.to_dict()))
+    for key in ("avoidable_bias", "variance", "data_mismatch", "dev_overfitting", "focus", "remedies"):
+        assert key in data
+    assert data["variance"] == 0.3  # rounded: not 0.29999999999999893
+
+
+# ------------------------------------------------------------------------------ CLI
+def test_cli_diagnose_json_and_text():
+    args = ["diagnose", "--human-error", "0.5", "--train-error", "8.8", "--train-dev-error", "9.1", "--dev-error", "14.3", "--test-error", "14.8"]
+    result = CliRunner().invoke(main, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["focus"] == ["avoidable_bias"] and data["data_mismatch"] == pytest.approx(5.2)
+    text = CliRunner().invoke(main, args)
+    assert text.exit_code == 0 and "Work on avoidable bias first." in text.stdout
+
+
+def test_cli_diagnose_without_train_error_exits_2_with_one_line():
+    result = CliRunner().invoke(main, ["diagnose", "--dev-error", "3"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: diagnose needs the training error (train_error); every gap is measured from it."
+
+
+def test_train_reports_the_diagnosis_of_its_own_errors():
+    result = CliRunner().invoke(main, ["train", "--epochs", "3", "--json", "--quiet", "--human-error", "0.01"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    diagnosis = report["diagnosis"]
+    assert diagnosis["unit"] == "fraction"
+    assert diagnosis["errors"]["train"] == report["train_error"] and diagnosis["errors"]["dev"] == report["dev_error"]
+    assert diagnosis["avoidable_bias"] == pytest.approx(report["train_error"] - 0.01, abs=1e-12)
+    assert diagnosis["variance"] == pytest.approx(report["dev_error"] - report["train_error"], abs=1e-12)
+    assert diagnosis["focus"] and set(diagnosis["remedies"]) == set(diagnosis["large"])
+
+
+def test_train_run_folder_holds_the_diagnosis_with_train_dev_and_the_learning_curve(tmp_path):
+    out = tmp_path / "run"
+    args = ["train", "--epochs", "2", "--quiet", "--train-dev", "0.2", "--out", str(out), "--learning-curve"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "avoidable bias" in result.stdout and "(upper bound)" in result.stdout and "data mismatch" in result.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    diagnosis = metrics["diagnosis"]
+    assert diagnosis["errors"]["train_dev"] == metrics["train_dev_error"]
+    assert diagnosis["variance"] == pytest.approx(metrics["train_dev_error"] - metrics["train_error"], abs=1e-12)
+    assert diagnosis["data_mismatch"] == pytest.approx(metrics["dev_error"] - metrics["train_dev_error"], abs=1e-12)
+    assert (out / "learning_curve.png").read_bytes()[:8] == PNG_MAGIC  # a bare --learning-curve goes into the run folder
+    sizes = metrics["learning_curve"]["sizes"]
+    assert len(sizes) == 5 and sizes == sorted(sizes) and len(set(sizes)) == 5
+
+
+# ------------------------------------------------------------------------------ learning curve
+def test_learning_curve_dev_error_falls_with_more_data_and_leaves_the_template_alone(tmp_path):
+    from glassnet.data import load_dataset, split_dataset
+
+    splits = split_dataset(load_dataset("digits"), seed=0)
+    network = build_network(10, (32,), seed=0)
+    network.build(splits.X_train.shape[1])
+    before = network.flat_parameters.copy()
+    curve = learning_curve(network, gn.Adam(0.01), splits.X_train, splits.y_train, splits.X_dev, splits.y_dev, fractions=(0.05, 0.3, 1.0), epochs=4)
+    rows = len(splits.X_train)
+    assert curve.sizes == [int(np.ceil(0.05 * rows)), int(np.ceil(0.3 * rows)), rows]
+    assert np.array_equal(network.flat_parameters, before)
+    # 54 digits images cannot teach what 1077 do: the dev error must drop clearly, and the gap shrink.
+    assert curve.dev_error[0] > curve.dev_error[-1] + 0.1
+    assert curve.gap[0] > curve.gap[-1]
+    assert all(train <= dev for train, dev in zip(curve.train_error, curve.dev_error))
+    path = plot_learning_curve(curve, tmp_path / "lc.png")
+    assert path.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_learning_curve_rejects_bad_fractions():
+    network = build_network(2, (), task="binary")
+    X, y = np.zeros((10, 2), np.float32), np.arange(10) % 2
+    with pytest.raises(gn.ConfigError, match=r"fractions in \(0, 1\]"):
+        learning_curve(network, gn.SGD(0.1), X, y, X, y, fractions=(0.0, 0.5))
