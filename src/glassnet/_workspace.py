@@ -17,8 +17,12 @@ class Workspace:
         self._arrays: dict[tuple, np.ndarray] = {}
 
     def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype | str) -> np.ndarray:
-        """An uninitialised array of ``shape``/``dtype``, allocated once per distinct key."""
-        key = (name, shape, np.dtype(dtype).str)
+        """An uninitialised array of ``shape``/``dtype``, allocated once per distinct key.
+
+        The key holds ``dtype`` as given (``np.float32`` and ``np.dtype("float32")`` are two keys, so
+        at worst one extra array), which keeps this lookup cheap: it runs dozens of times per step.
+        """
+        key = (name, shape, dtype)
         array = self._arrays.get(key)
         if array is None:
             array = self._arrays[key] = np.empty(shape, dtype=dtype)

@@ -136,7 +136,7 @@ class Dense(Layer):
         self._check_cached(x)
         np.matmul(x.T, dout, out=self.grads["W"])
         if self.use_bias:
-            np.sum(dout, axis=0, out=self.grads["b"])
+            np.add.reduce(dout, axis=0, out=self.grads["b"])
         if not self.needs_input_gradient:
             return None
         dx = self._workspace.get("dx", x.shape, self.dtype)
@@ -157,7 +157,9 @@ class Activation(Layer):
 class ReLU(Activation):
     """``A = max(Z, 0)``; ``g′(Z) = 1 where Z > 0 else 0`` (the subgradient 0 is used at Z = 0).
 
-    The cache is the boolean mask ``Z > 0`` (m, n), the only thing backward needs.
+    The cache is the mask ``Z > 0`` (m, n) as 1.0/0.0 in the layer's dtype, the only thing backward
+    needs; in training the output is computed from it, ``A = Z ⊙ mask``. (A float mask multiplies
+    without the casting buffers a boolean one needs, and compare-then-multiply is faster than maximum.)
     """
 
     def __init__(self) -> None:
@@ -166,11 +168,12 @@ class ReLU(Activation):
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         a = self.output_array("a", x.shape, training)
-        np.maximum(x, 0, out=a)
-        if training:
-            self._mask = self._workspace.get("mask", x.shape, np.bool_)
-            np.greater(x, 0, out=self._mask)
-        return a
+        if not training:
+            return np.maximum(x, 0, out=a)
+        positive = np.greater(x, 0, out=self._workspace.get("positive", x.shape, np.bool_))
+        self._mask = self._workspace.get("mask", x.shape, self.dtype)
+        np.copyto(self._mask, positive)
+        return np.multiply(x, self._mask, out=a)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         self._check_cached(self._mask)

@@ -168,38 +168,57 @@ class SoftmaxCrossEntropy(Loss):
         return as_int
 
     def forward(self, logits: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
-        m = logits.shape[0]
+        m, k = logits.shape
         weights, total = self._weights(m, sample_weight, logits.dtype)
+        scratch = self._workspace  # every array below is reused for the next batch of the same size
         # log-sum-exp trick: with s = z − max(z), ℓ = log Σ e^s − s_y and p = e^s / Σ e^s
-        shifted = np.subtract(logits, logits.max(axis=1, keepdims=True), out=self._workspace.get("p", logits.shape, logits.dtype))
-        picked = shifted[self._rows(m), y]
+        # A per-row value is first repeated across the k columns (`row`): with k small, NumPy would
+        # otherwise allocate iterator buffers on every call to broadcast an (m, 1) column.
+        row = scratch.get("row", logits.shape, logits.dtype)
+        np.copyto(row, np.maximum.reduce(logits, axis=1, keepdims=True, out=scratch.get("max", (m, 1), logits.dtype)))
+        shifted = np.subtract(logits, row, out=scratch.get("p", logits.shape, logits.dtype))
+        labels = self._label_positions(y, k)
+        picked = shifted.reshape(-1).take(labels, out=scratch.get("picked", (m,), logits.dtype), mode="clip")
         probabilities = np.exp(shifted, out=shifted)
-        sums = probabilities.sum(axis=1, keepdims=True)
-        losses = np.log(sums[:, 0]) - picked
-        probabilities /= sums
+        sums = np.add.reduce(probabilities, axis=1, keepdims=True, out=scratch.get("sum", (m, 1), logits.dtype))
+        losses = np.log(sums.reshape(-1), out=scratch.get("loss", (m,), logits.dtype))
+        losses -= picked
+        np.copyto(row, sums)
+        probabilities /= row
         if weights is not None:
             losses *= weights[:, 0]
-        self._cache = (probabilities, y, weights, total)
+        self._cache = (probabilities, labels, weights, total)
         return float(losses.sum() / total)
 
-    def _rows(self, m: int) -> np.ndarray:
-        """``arange(m)``, kept per batch size so the hot loop does not rebuild it."""
+    def _label_positions(self, y: np.ndarray, k: int) -> np.ndarray:
+        """Flat positions ``i·k + yᵢ`` of each row's true class in an ``(m, k)`` array (no fancy-index temporaries)."""
+        m = y.shape[0]
         rows = self._row_indices.get(m)
         if rows is None:
             rows = self._row_indices[m] = np.arange(m)
-        return rows
+        positions = np.multiply(rows, k, out=self._workspace.get("labels", (m,), np.intp))
+        positions += y
+        return positions
 
     def backward(self) -> np.ndarray:
         if self._cache is None:
             raise RuntimeError("SoftmaxCrossEntropy.backward called before forward.")
-        probabilities, y, weights, total = self._cache
+        probabilities, labels, weights, total = self._cache
         grad = self._workspace.get("grad", probabilities.shape, probabilities.dtype)
         np.copyto(grad, probabilities)
-        grad[self._rows(grad.shape[0]), y] -= 1.0
+        flat = grad.reshape(-1)
+        picked = flat.take(labels, out=self._workspace.get("picked", labels.shape, grad.dtype), mode="clip")
+        picked -= 1.0  # p − onehot(y): subtract 1 at each row's true class
+        flat.put(labels, picked, mode="clip")
         if weights is not None:
             grad *= weights
         grad *= 1.0 / total
         return grad
+
+    def count_correct(self, logits: np.ndarray, y: np.ndarray) -> int:
+        m = logits.shape[0]
+        predicted = logits.argmax(axis=1, out=self._workspace.get("predicted", (m,), np.intp))
+        return int(np.count_nonzero(np.equal(predicted, y, out=self._workspace.get("hits", (m,), np.bool_))))
 
     def predict(self, logits: np.ndarray) -> np.ndarray:
         return np.argmax(logits, axis=1)

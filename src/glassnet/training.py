@@ -220,7 +220,13 @@ def fit(
 
 
 class _EpochRunner:
-    """The hot loop: holds the shuffled copies of the data and the divergence snapshot."""
+    """The hot loop: the per-batch gather buffers and the divergence snapshot.
+
+    Each mini-batch is gathered from the data in the epoch's shuffled order straight into a buffer
+    that is reused for every batch of that size (no shuffled copy of the whole data set, and the
+    batch is still in cache when the forward pass reads it). After the first batch of each size,
+    a step allocates no arrays: layers, loss and optimizer reuse their own buffers.
+    """
 
     def __init__(
         self,
@@ -240,8 +246,7 @@ class _EpochRunner:
         self.clip_norm = clip_norm
         self.divergence_factor = divergence_factor
         self.reference_cost: float | None = None
-        self.X_shuffled, self.y_shuffled = np.empty_like(X), np.empty_like(y)
-        self.weights_shuffled = None if weights is None else np.empty_like(weights)
+        self.batches: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         self.snapshot = np.empty_like(network.flat_parameters)
         self.buffer_snapshot = {name: value.copy() for name, value in network.buffers().items()}
 
@@ -251,18 +256,13 @@ class _EpochRunner:
         for name, value in network.buffers().items():
             np.copyto(self.buffer_snapshot[name], value)
         order = network.rng.permutation(self.X.shape[0])
-        np.take(self.X, order, axis=0, out=self.X_shuffled)
-        np.take(self.y, order, axis=0, out=self.y_shuffled)
-        if self.weights is not None:
-            np.take(self.weights, order, axis=0, out=self.weights_shuffled)
 
         classifier = network.task != "regression"
         total_cost, total_weight, correct = 0.0, 0.0, 0
         rows, size = self.X.shape[0], self.batch_size
         for batch, start in enumerate(range(0, rows, size)):
             stop = min(start + size, rows)
-            x_batch, y_batch = self.X_shuffled[start:stop], self.y_shuffled[start:stop]
-            w_batch = None if self.weights_shuffled is None else self.weights_shuffled[start:stop]
+            x_batch, y_batch, w_batch = self._gather(order[start:stop])
             cost, logits = network._train_step(x_batch, y_batch, w_batch)
             self._check_cost(cost, epoch, batch, learning_rate)
             if self.clip_norm is not None:
@@ -281,6 +281,22 @@ class _EpochRunner:
         else:
             logs["r2"] = network._evaluate(self.X, self.y)[1]
         return logs
+
+    def _gather(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Rows ``indices`` of X, y (and the sample weights) copied into this batch size's reused buffers."""
+        buffers = self.batches.get(indices.shape[0])
+        if buffers is None:
+            m = indices.shape[0]
+            buffers = self.batches[m] = (
+                np.empty((m,) + self.X.shape[1:], self.X.dtype),
+                np.empty((m,) + self.y.shape[1:], self.y.dtype),
+                None if self.weights is None else np.empty(m, self.weights.dtype),
+            )
+        # mode="clip" lets take write straight into `out` (mode="raise" buffers a copy); a permutation is in range anyway
+        for source, target in zip((self.X, self.y, self.weights), buffers):
+            if target is not None:
+                source.take(indices, axis=0, out=target, mode="clip")
+        return buffers
 
     def _check_cost(self, cost: float, epoch: int, batch: int, learning_rate: float) -> None:
         if self.reference_cost is None and math.isfinite(cost):
