@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-IMPLEMENTATIONS = ("glassnet", "torch", "torch-fused", "torch-fused-ftz", "sklearn", "floor")
+IMPLEMENTATIONS = ("glassnet", "glassnet-numpy", "torch", "torch-fused", "torch-fused-ftz", "sklearn", "floor")
 TORCH_IMPLEMENTATIONS = ("torch", "torch-fused", "torch-fused-ftz")
 LABELS = {
     "glassnet": "glassnet",
+    "glassnet-numpy": "glassnet, NumPy optimizer step",
     "torch": "PyTorch eager, default Adam",
     "torch-fused": "PyTorch, fused Adam",
     "torch-fused-ftz": "PyTorch, fused Adam + flush denormals",

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _fused
 from ._validation import check_real
 from .serialization import Configurable, deserialize, register
 
@@ -39,6 +40,10 @@ class Optimizer(Configurable):
 
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = check_real(type(self).__name__, "learning_rate", learning_rate, low=0.0, low_open=True)
+        #: use the one-pass numba kernel when numba is installed and the state is flat (same numbers,
+        #: bit for bit; set False to run the NumPy reference). Not part of the config, as it cannot
+        #: change a result.
+        self.fused = _fused.available()
         self._scratch: Arrays = {}
         self._flat: tuple[list[np.ndarray], tuple] | None = None
 
@@ -161,6 +166,10 @@ class Momentum(Optimizer):
 
     def _step(self, param, grad, moments, scratch, lr, t):
         (v,) = moments
+        if self.fused and _fused.usable(param, grad, v):
+            dtype = param.dtype
+            _fused.kernel("momentum")(param, grad, v, *_fused.constants(dtype, self.beta, 1.0 - self.beta, lr))
+            return
         v *= self.beta
         np.multiply(grad, 1.0 - self.beta, out=scratch)
         v += scratch
@@ -190,6 +199,10 @@ class RMSprop(Optimizer):
 
     def _step(self, param, grad, moments, scratch, lr, t):
         (s,) = moments
+        if self.fused and _fused.usable(param, grad, s):
+            values = _fused.constants(param.dtype, self.beta, 1.0 - self.beta, self.epsilon, lr)
+            _fused.kernel("rmsprop")(param, grad, s, *values)
+            return
         s *= self.beta
         np.multiply(grad, grad, out=scratch)
         scratch *= 1.0 - self.beta
@@ -228,6 +241,19 @@ class Adam(Optimizer):
 
     def _step(self, param, grad, moments, scratch, lr, t):
         v, s = moments
+        if self.fused and _fused.usable(param, grad, v, s):
+            values = _fused.constants(
+                param.dtype,
+                self.beta1,
+                1.0 - self.beta1,
+                self.beta2,
+                1.0 - self.beta2,
+                1.0 / (1.0 - self.beta2**t),
+                self.epsilon,
+                lr / (1.0 - self.beta1**t),
+            )
+            _fused.kernel("adam")(param, grad, v, s, *values)
+            return
         v *= self.beta1
         np.multiply(grad, 1.0 - self.beta1, out=scratch)
         v += scratch
