@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from samples import build, registered_params
 
@@ -99,3 +100,23 @@ def test_every_schedule_rejects_a_bad_epoch(name, epoch):
 def test_bad_arguments_name_the_value(make, match):
     with pytest.raises(ConfigError, match=match):
         make()
+
+
+def test_numpy_integer_epochs_are_accepted():
+    # ExponentialDecay(0.1, 0.5) at epoch 3: 0.1 · 0.5³ = 0.0125, whether 3 is a Python or a NumPy int
+    schedule = gn.ExponentialDecay(0.1, 0.5)
+    assert schedule(np.int64(3)) == schedule(3) == pytest.approx(0.0125)
+
+
+@pytest.mark.parametrize(
+    ("decay", "epoch", "expected"),
+    [
+        ("inverse-time", 10, 0.01 / (1 + 0.1 * 10)),  # k = 0.1: 0.01/2 = 0.005
+        ("exponential", 2, 0.01 * 0.95**2),  # r = 0.95: 0.01 · 0.9025 = 0.009025
+        ("step", 25, 0.01 * 0.5**2),  # drop 0.5 every 10 epochs: two drops by epoch 25 → 0.0025
+    ],
+)
+def test_build_schedule_defaults_are_gentle_for_each_kind(decay, epoch, expected):
+    from glassnet.builders import build_schedule
+
+    assert build_schedule(decay, 0.01)(epoch) == pytest.approx(expected)

@@ -118,10 +118,20 @@ def build_optimizer(
     return OPTIMIZERS[name](learning_rate=learning_rate, **options)
 
 
-def build_schedule(decay: str, learning_rate: float, decay_rate: float) -> Schedule | None:
-    """The learning-rate schedule named by ``--decay`` (None for ``none``)."""
+#: ``decay_rate`` when none is given: each a gentle decay of its own kind
+DEFAULT_DECAY_RATES = {"inverse-time": 0.1, "exponential": 0.95, "step": 0.5}
+
+
+def build_schedule(decay: str, learning_rate: float, decay_rate: float | None = None) -> Schedule | None:
+    """The learning-rate schedule named by ``--decay`` (None for ``none``).
+
+    ``decay_rate`` is k of inverse-time α₀/(1 + k·epoch), r of exponential α₀·r^epoch, and the drop
+    factor of step (every 10 epochs); None takes :data:`DEFAULT_DECAY_RATES` (0.1, 0.95, 0.5).
+    """
     if decay == "none":
         return None
+    if decay_rate is None and decay in DEFAULT_DECAY_RATES:
+        decay_rate = DEFAULT_DECAY_RATES[decay]
     if decay == "inverse-time":
         return InverseTimeDecay(learning_rate, decay_rate)
     if decay == "exponential":

@@ -110,7 +110,7 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--epochs", type=click.IntRange(min=1), default=40, show_default=True)
 @click.option("--l2", type=click.FloatRange(min=0.0), default=0.0, show_default=True, help="L2 strength λ: cost + (λ/2m)·Σ‖W‖².")
 @click.option("--decay", type=click.Choice(["none", "inverse-time", "exponential", "step"]), default="none", show_default=True)
-@click.option("--decay-rate", type=click.FloatRange(min=0.0), default=0.1, show_default=True, help="k of inverse-time, r of exponential, drop factor of step.")
+@click.option("--decay-rate", type=click.FloatRange(min=0.0), default=None, help="k of inverse-time (default 0.1), r of exponential (default 0.95), drop factor of step every 10 epochs (default 0.5).")
 @click.option("--keep-prob", type=click.FloatRange(min=0.0, max=1.0, min_open=True), default=1.0, show_default=True, help="Dropout keep probability after each hidden activation (1 = no dropout).")
 @click.option("--batchnorm", is_flag=True, help="Batch normalisation between each hidden Dense and its activation.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
@@ -129,7 +129,7 @@ def train(
     epochs: int,
     l2: float,
     decay: str,
-    decay_rate: float,
+    decay_rate: float | None,
     keep_prob: float,
     batchnorm: bool,
     seed: int,

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ._validation import check_positive_int, check_real
 from .errors import ConfigError
 from .serialization import Configurable, deserialize, register
@@ -32,9 +34,9 @@ class Schedule(Configurable):
         )
 
     def __call__(self, epoch: int) -> float:
-        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
             raise ConfigError(f"A schedule is evaluated at an epoch ≥ 0. Received: epoch={epoch!r}")
-        return self._rate(epoch)
+        return self._rate(int(epoch))
 
     def _rate(self, epoch: int) -> float:
         raise NotImplementedError
