@@ -232,7 +232,7 @@ def _print_results(results: dict[str, Any]) -> None:
 
     regression = results.get("task") == "regression"
     columns = ("r2", "mse") if regression else ("accuracy", "error")
-    table = Table(title=f"glassnet on {results['data']} ({results['epochs_run']} epochs, {results['seconds']:.1f} s)")
+    table = Table(title=f"glassnet on {results['data']} ({results['epochs_run']} epochs, {results['seconds']:.1f} s)", min_width=44)
     table.add_column("split")
     for column in columns:
         table.add_column("R²" if column == "r2" else column, justify="right")
