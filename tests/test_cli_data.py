@@ -237,3 +237,17 @@ def test_ctrl_c_saves_a_checkpoint_exits_130_and_resume_finishes(tmp_path):
     result = invoke("train", "--resume", out, "--epochs", saved + 2, "--json", "--quiet")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["epochs_run"] == saved + 2 and (out / "model.safetensors").exists()
+
+
+def test_an_output_path_that_cannot_be_written_exits_2_with_one_line(tmp_path, fruit_run, fruit_csv):
+    out, _ = fruit_run
+    missing = tmp_path / "no-such-folder" / "preds.csv"
+    result = invoke("predict", out / "model.safetensors", "--data", fruit_csv[0], "--out", missing)
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "no-such-folder" in errors[0] and "No such file or directory" in errors[0], result.stderr
+    assert "Traceback" not in result.output
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    result = invoke("train", "--data", "iris", "--out", blocked / "run", "--epochs", "1", "--quiet")
+    assert result.exit_code == 2 and "a-file" in result.stderr and "Traceback" not in result.output, result.output

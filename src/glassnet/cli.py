@@ -24,15 +24,22 @@ from .errors import GlassnetError
 
 
 class GlassnetGroup(click.Group):
-    """Turns :class:`GlassnetError` into ``Error: ...`` and exit status 2 (a traceback only with ``--debug``)."""
+    """Turns :class:`GlassnetError` into ``Error: ...`` and exit status 2 (a traceback only with ``--debug``).
+
+    An ``OSError`` (an output folder that does not exist or cannot be written) is reported the same way.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except GlassnetError as error:
+        except (GlassnetError, OSError) as error:
             if ctx.meta.get("glassnet.debug"):
                 raise
-            exception = click.ClickException(str(error))
+            message = str(error)
+            if isinstance(error, OSError) and not isinstance(error, GlassnetError):
+                where = error.filename if error.filename is not None else "file system"
+                message = f"{where}: {error.strerror or error}"
+            exception = click.ClickException(message)
             exception.exit_code = 2
             raise exception from None
 
