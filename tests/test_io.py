@@ -63,6 +63,20 @@ def test_model_keeps_scaler_class_and_feature_names(tmp_path):
     assert model.predict(raw).tolist() == [dataset.class_names[k] for k in expected.argmax(axis=1)]
 
 
+def test_a_float64_model_predicts_raw_float64_inputs_at_full_precision(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)) * 1e3 + 1e-3  # most values need more than float32's 24 bits
+    network = gn.Network([gn.Dense(4), gn.Tanh(), gn.Dense(2)], gn.MeanSquaredError(), seed=0, dtype="float64")
+    trained(network, X, X[:, :2] * 1e-3)
+    model_io.save(network, tmp_path / "m.safetensors")
+    model = model_io.load(tmp_path / "m.safetensors")
+    assert np.array_equal(model.predict(X), network.predict(X)) and model.predict(X).dtype == np.float64
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(X)
+    assert np.array_equal(model_io.Model(network, scaler).predict(X), network.predict(scaler.transform(X)))
+
+
 def test_save_refuses_an_unbuilt_network_and_load_a_missing_file(tmp_path):
     with pytest.raises(ModelFileError, match="no weights yet"):
         model_io.save(gn.Network([gn.Dense(2)], gn.SoftmaxCrossEntropy()), tmp_path / "m.safetensors")

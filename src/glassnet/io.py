@@ -274,8 +274,12 @@ class Model:
         return self.network.task
 
     def transform(self, X: Any) -> np.ndarray:
-        """Raw features ``(m, n_features)`` → the network's input: scaled as on the training rows, in its dtype."""
-        X = np.asarray(X, dtype=np.float32)
+        """Raw features ``(m, n_features)`` → the network's input: scaled as on the training rows, in its dtype.
+
+        The raw values are read in the network's dtype (float32 as the training data was, float64 for a
+        float64 network, which would otherwise see inputs rounded to float32).
+        """
+        X = np.asarray(X, dtype=self.network.dtype)
         if self.scaler is not None:
             if X.ndim != 2 or X.shape[1] != self.scaler.n_features_in_:
                 raise DataError(f"The model expects {self.scaler.n_features_in_} feature columns. Received an array of shape {X.shape}.")
