@@ -252,6 +252,15 @@ def test_decay_schedule_reaches_training(iris):
     assert free.loss_curve_[1] - free.loss_curve_[5] > 0.05
 
 
+@pytest.mark.parametrize("decay, second_rate", [("inverse-time", 0.01 / 1.1), ("exponential", 0.01 * 0.95), ("step", 0.01)])
+def test_decay_without_a_rate_uses_each_schedules_default_as_the_cli_does(decay, second_rate, iris, capsys):
+    # decay_rate left out: builders.DEFAULT_DECAY_RATES, as `glassnet train --decay ...` uses —
+    # inverse-time k = 0.1 → α₀/(1 + 0.1·1) at epoch 1; exponential r = 0.95 → 0.95·α₀; step drops only at epoch 10
+    GlassClassifier(hidden_layer_sizes=(4,), learning_rate=0.01, epochs=2, decay=decay, random_state=0, verbose=1).fit(*iris)
+    rates = [float(line.split("learning_rate ")[1].split()[0]) for line in capsys.readouterr().err.splitlines()]
+    assert rates == [0.01, pytest.approx(second_rate, rel=1e-3)]
+
+
 def test_early_stopping_holds_out_rows_and_keeps_the_best_epoch():
     X, y = make_classification(n_samples=300, n_features=20, n_informative=3, flip_y=0.2, random_state=0)
     classifier = GlassClassifier(

@@ -24,6 +24,7 @@ beta1, beta2, epsilon  beta_1, beta_2, epsilon     β of v, β of s, ε added to
 batch_size             batch_size                  rows per step (1 = stochastic, None = full batch)
 epochs                 max_iter                    passes over the training rows
 decay, decay_rate      learning_rate (in part)     ``none``, ``inverse-time``, ``exponential``, ``step``
+                                                   (rate None = the default of ``glassnet train``)
 early_stopping         early_stopping              hold out ``validation_fraction`` of the rows and
 validation_fraction    validation_fraction         stop after ``patience`` epochs without a lower
 patience               n_iter_no_change            dev cost; the best epoch's weights are kept
@@ -111,7 +112,7 @@ _PARAMETER_CHECKS: dict[str, Check] = {
     "batch_size": _optional(check_positive_int),
     "epochs": check_positive_int,
     "decay": _choice(DECAYS),
-    "decay_rate": lambda owner, name, value: check_real(owner, name, value, low=0.0),
+    "decay_rate": _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0)),
     "early_stopping": _check_bool,
     "validation_fraction": _unit_interval(low_open=True, high_open=True),
     "patience": check_positive_int,
@@ -127,7 +128,7 @@ class _GlassEstimator(BaseEstimator):
         self, hidden_layer_sizes: Sequence[int] | int = (64, 32), activation: str = "relu", keep_prob: float = 1.0,
         batchnorm: bool = False, l2: float = 0.0, optimizer: str = "adam", learning_rate: float = 0.001,
         beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
-        epochs: int = 40, decay: str = "none", decay_rate: float = 0.1, early_stopping: bool = False,
+        epochs: int = 40, decay: str = "none", decay_rate: float | None = None, early_stopping: bool = False,
         validation_fraction: float = 0.1, patience: int = 10, random_state: Any = None, verbose: int = 0, dtype: str = "float32",
     ) -> None:  # fmt: skip
         self.hidden_layer_sizes, self.activation, self.keep_prob, self.batchnorm = hidden_layer_sizes, activation, keep_prob, batchnorm
@@ -310,7 +311,7 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
         self, hidden_layer_sizes: Sequence[int] | int = (64, 32), activation: str = "relu", keep_prob: float = 1.0,
         batchnorm: bool = False, l2: float = 0.0, optimizer: str = "adam", learning_rate: float = 0.001,
         beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
-        epochs: int = 40, decay: str = "none", decay_rate: float = 0.1, early_stopping: bool = False,
+        epochs: int = 40, decay: str = "none", decay_rate: float | None = None, early_stopping: bool = False,
         validation_fraction: float = 0.1, patience: int = 10, class_weight: dict | str | None = None,
         random_state: Any = None, verbose: int = 0, dtype: str = "float32",
     ) -> None:  # fmt: skip
