@@ -232,3 +232,13 @@ def test_a_checkpoint_without_an_optimizer_moment_is_refused_on_resume(tmp_path,
     fresh, optimizer, schedule = make_run()
     with pytest.raises(ModelFileError, match=r"optimizer moment s\.layers\.0\.W is missing"):
         fresh.fit(wine.X_train, wine.y_train, optimizer, epochs=1, schedule=schedule, verbose=0, checkpoint_dir=tmp_path, resume=True)
+
+
+def test_a_fresh_run_in_a_folder_of_a_longer_earlier_run_replaces_its_checkpoints(tmp_path, wine):
+    train(wine, 5, checkpoint_dir=tmp_path)
+    network = gn.Network([gn.Dense(4), gn.Tanh(), gn.Dense(3)], gn.SoftmaxCrossEntropy(), seed=1)
+    network.fit(wine.X_train, wine.y_train, gn.Adam(0.01), epochs=2, batch_size=16, verbose=0, checkpoint_dir=tmp_path)
+    assert [p.name for p in checkpoint_paths(tmp_path)] == ["checkpoint-000002.safetensors", "checkpoint-000001.safetensors"]
+    newest = latest_checkpoint(tmp_path)
+    assert newest.epoch == 2 and newest.network_config == network.get_config()
+    assert np.array_equal(newest.arrays["layers.0.W"], network.parameters()["layers.0.W"])

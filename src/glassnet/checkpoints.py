@@ -215,6 +215,8 @@ class Checkpointer:
         remove_temporary_files(self.directory)
         self._snapshot: tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any], int, int] | None = None
         self._written_epoch: int | None = None
+        #: True until this run resumes or writes: checkpoints already in the folder then belong to another run
+        self._fresh = True
 
     def resume(self, optimizer_state: dict[str, Any], history: "History") -> int | None:
         """Load the newest checkpoint (if any) into the network, ``optimizer_state`` and ``history``; return its epoch."""
@@ -224,6 +226,7 @@ class Checkpointer:
         if state.schedule != (None if self.schedule is None else serialize(self.schedule)):
             raise ConfigError(f"{state.path} was written with schedule {state.schedule}; this run uses {self.schedule!r}.")
         restored = state.apply(self.network, self.optimizer)
+        self._fresh = False
         optimizer_state.clear()
         optimizer_state.update(restored)
         history.epochs[:] = state.history
@@ -238,6 +241,13 @@ class Checkpointer:
             self.save(optimizer_state, history, epoch)
 
     def save(self, optimizer_state: dict[str, Any], history: "History", epoch: int) -> Path:
+        """Write a checkpoint. The first save of a run that did not resume first removes the checkpoints of
+        an earlier run in the folder: with more epochs, they would otherwise count as newer than this run's
+        (and the rotation would delete this run's files instead)."""
+        if self._fresh:
+            for stale in checkpoint_paths(self.directory):
+                stale.unlink(missing_ok=True)
+            self._fresh = False
         path = save_checkpoint(self.directory, self.network, self.optimizer, optimizer_state, self.schedule, epoch, history.epochs, self.extra)
         self._written_epoch = epoch
         return path

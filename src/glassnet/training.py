@@ -138,7 +138,8 @@ def fit(
     checkpoint_dir     folder for crash-safe checkpoints (see :mod:`glassnet.checkpoints`), written every
     checkpoint_every   ``checkpoint_every`` epochs and after the last one; with a checkpoint_dir, Ctrl-C
                        puts back the state of the last completed epoch, saves it, sets
-                       ``history.interrupted`` and returns
+                       ``history.interrupted`` and returns; a run that does not resume replaces the
+                       checkpoints already in the folder when it writes its first one
     resume             continue from the newest checkpoint in ``checkpoint_dir`` (if there is one): weights,
                        optimizer state, generator, epoch and History; then train ``epochs`` more epochs.
                        ``checkpoint_extra`` is stored with each checkpoint for the caller
