@@ -94,3 +94,14 @@ def test_search_where_every_trial_fails_exits_2_after_writing_the_csv(tmp_path):
     rows = list(csv.DictReader((tmp_path / "trials.csv").read_text().splitlines()))
     assert [row["status"] for row in rows] == ["failed", "failed"]
     assert not (tmp_path / "best.toml").exists()
+
+
+def test_best_config_names_the_searched_data_so_train_config_uses_it(tmp_path):
+    args = ["search", "--data", "wine", "--trials", "2", "--epochs", "2", "--jobs", "1", "--param", "learning-rate=log:1e-3:1e-2", "--out", str(tmp_path), "--json", "--quiet"]
+    searched = CliRunner().invoke(main, args)
+    assert searched.exit_code == 0, searched.output
+    assert tomllib.loads((tmp_path / "best.toml").read_text())["data"] == "wine"
+    trained = CliRunner().invoke(main, ["train", "--config", str(tmp_path / "best.toml"), "--json", "--quiet"])
+    assert trained.exit_code == 0, trained.output
+    report = json.loads(trained.stdout)
+    assert report["data"] == "wine" and report["dev_error"] == pytest.approx(json.loads(searched.stdout)["best"]["dev_error"], abs=1 / 36)

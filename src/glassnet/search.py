@@ -334,7 +334,7 @@ def search(
 
 
 # ---------------------------------------------------------------------------------------------- output
-TOML_KEYS = ("layers", "activation", "optimizer", "learning_rate", "beta", "batch_size", "epochs", "l2", "keep_prob", "batchnorm", "decay", "decay_rate", "seed")
+TOML_KEYS = ("data", "layers", "activation", "optimizer", "learning_rate", "beta", "batch_size", "epochs", "l2", "keep_prob", "batchnorm", "decay", "decay_rate", "seed")
 
 
 def _toml_value(value: Any) -> str:
@@ -386,6 +386,9 @@ def write_results(result: SearchResult, space: SearchSpace, out_dir: str | Path,
             f"best of {len(result.trials)} trials by glassnet search{f' on {data_name}' if data_name else ''}",
             f"dev error {best.dev_error:.4f} (dev accuracy {best.dev_accuracy:.4f}), train error {best.train_error:.4f}",
         ]
-        write_text_atomic(out / "best.toml", config_to_toml({**result.best_config(), "seed": seed}, comments))
+        config = {**result.best_config(), "seed": seed}
+        if data_name:  # train --config must read the data the search scored on (a file by its absolute path)
+            config["data"] = str(Path(data_name).resolve()) if Path(data_name).is_file() else data_name
+        write_text_atomic(out / "best.toml", config_to_toml(config, comments))
         paths["best_config"] = str(out / "best.toml")
     return paths
