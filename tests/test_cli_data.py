@@ -251,3 +251,21 @@ def test_an_output_path_that_cannot_be_written_exits_2_with_one_line(tmp_path, f
     blocked.write_text("x")
     result = invoke("train", "--data", "iris", "--out", blocked / "run", "--epochs", "1", "--quiet")
     assert result.exit_code == 2 and "a-file" in result.stderr and "Traceback" not in result.output, result.output
+
+
+def test_regression_with_a_one_row_split_prints_strict_json_and_a_table(tmp_path):
+    # 5 rows split 0.6/0.2/0.2: dev and test hold one row each, where R² is undefined
+    path = tmp_path / "five.csv"
+    path.write_text("a,b\n1,1.5\n2,2.7\n3,3.1\n4,4.9\n5,5.2\n")
+
+    def refuse(constant):
+        raise AssertionError(f"not JSON: {constant}")
+
+    result = invoke("train", "--data", path, "--epochs", "2", "--json", "--quiet", "--out", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout, parse_constant=refuse)
+    assert report["dev_r2"] is None and report["test_r2"] is None and report["dev_mse"] >= 0.0
+    json.loads((tmp_path / "run" / "metrics.json").read_text(), parse_constant=refuse)
+    table = invoke("train", "--data", path, "--epochs", "2", "--quiet")
+    assert table.exit_code == 0, table.output
+    assert "n/a" in table.stdout

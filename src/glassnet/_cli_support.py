@@ -25,13 +25,16 @@ if TYPE_CHECKING:
     from .training import History
 
 
-def split_metrics(network: "Network", splits: "Splits") -> dict[str, float]:
-    """Accuracy and error (classification) or R² and mean squared error (regression) of every split."""
-    metrics: dict[str, float] = {}
+def split_metrics(network: "Network", splits: "Splits") -> dict[str, float | None]:
+    """Accuracy and error (classification) or R² and mean squared error (regression) of every split.
+
+    R² of a split with one row is undefined: None (JSON null), as in :func:`evaluation`.
+    """
+    metrics: dict[str, float | None] = {}
     for name, X, y in splits.parts():
         cost, score = network.evaluate(X, y)
         if network.task == "regression":
-            metrics[f"{name}_r2"] = score
+            metrics[f"{name}_r2"] = score if np.isfinite(score) else None
             metrics[f"{name}_mse"] = float(np.mean((network.predict(X).reshape(len(y), -1) - np.reshape(y, (len(y), -1))) ** 2))
         else:
             metrics[f"{name}_accuracy"] = score

@@ -245,7 +245,8 @@ def _print_results(results: dict[str, Any]) -> None:
         table.add_column("R²" if column == "r2" else column, justify="right")
     for split in ("train", "train_dev", "dev", "test"):
         if f"{split}_{columns[0]}" in results:
-            table.add_row(split.replace("_", "-"), *(f"{results[f'{split}_{column}']:.4f}" for column in columns))
+            values = [results[f"{split}_{column}"] for column in columns]
+            table.add_row(split.replace("_", "-"), *("n/a" if value is None else f"{value:.4f}" for value in values))
     console = Console(file=sys.stdout)
     console.print(table)
     if results.get("files"):
