@@ -195,3 +195,13 @@ def test_learning_curve_rejects_bad_fractions():
     X, y = np.zeros((10, 2), np.float32), np.arange(10) % 2
     with pytest.raises(gn.ConfigError, match=r"fractions in \(0, 1\]"):
         learning_curve(network, gn.SGD(0.1), X, y, X, y, fractions=(0.0, 0.5))
+
+
+def test_learning_curve_with_batch_norm_avoids_a_last_batch_of_one_row():
+    # 30 rows at 0.5 → 15 rows, in batches of 7: 7 + 7 + 1, which BatchNorm cannot train on; the point takes 16 rows
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 3)), np.tile([0, 1], 15)
+    network = gn.Network([gn.Dense(4, use_bias=False), gn.BatchNorm(), gn.ReLU(), gn.Dense(1)], gn.BinaryCrossEntropy(), seed=0)
+    curve = learning_curve(network, gn.Adam(0.01), X, y, X, y, fractions=(0.5, 1.0), epochs=1, batch_size=7)
+    assert curve.sizes == [16, 30]
+    assert all(0.0 <= error <= 1.0 for error in curve.train_error + curve.dev_error)
