@@ -327,3 +327,23 @@ def test_bad_fit_arguments_are_config_errors(options, match):
 def test_fit_requires_a_network():
     with pytest.raises(ConfigError, match="expects a Network"):
         gn.fit("net", np.zeros((2, 2)), [0, 1])
+
+
+@pytest.mark.parametrize("make_optimizer", [lambda: gn.Momentum(0.05), lambda: gn.RMSprop(0.05), lambda: gn.Adam(0.05)])
+def test_divergence_also_restores_the_optimizer_state_of_the_epoch_start(make_optimizer):
+    X, y = _blobs(64)
+    network = gn.Network([gn.Dense(8), gn.ReLU(), gn.Dense(1)], gn.BinaryCrossEntropy(), seed=0)
+    optimizer = make_optimizer()
+    # two sane epochs of 4 batches each: the state a caller would continue from has t = 8
+    history = network.fit(X, y, optimizer, epochs=2, batch_size=16, verbose=0)
+    state = history.optimizer_state
+    assert state["t"] == 8
+    before = {moment: {name: array.copy() for name, array in state[moment].items()} for moment in optimizer.moments}
+    with pytest.raises(gn.TrainingDiverged, match="weights and optimizer state were restored"):
+        network.fit(X, y, optimizer, epochs=3, batch_size=16, schedule=Absurd(0), verbose=0,
+                    optimizer_state=state, initial_epoch=2)
+    assert state["t"] == 8  # the steps of the failed epoch are undone
+    for moment in optimizer.moments:
+        for name, array in state[moment].items():
+            assert np.all(np.isfinite(array))
+            np.testing.assert_array_equal(array, before[moment][name])

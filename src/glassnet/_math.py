@@ -22,11 +22,6 @@ def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def softplus(z: np.ndarray) -> np.ndarray:
-    """log(1 + e^z) = max(z, 0) + log1p(e^(−|z|)): exact for all z, finite for |z| up to float max."""
-    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
-
-
 def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """softmax over the last axis, e^(z − max) / Σ e^(z − max); rows of ``z`` are samples."""
     out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)

@@ -19,8 +19,11 @@ import click
 from click.core import ParameterSource
 
 from . import __version__
+from .builders import DECAYS
 from .data import TASK_CHOICES
 from .errors import GlassnetError
+from .layers import ACTIVATIONS
+from .optimizers import OPTIMIZERS
 
 
 class GlassnetGroup(click.Group):
@@ -109,14 +112,14 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=1, show_default=True, help="Epochs between checkpoints (with --out).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None, help="Continue the run whose --out folder is DIR.")
 @click.option("--layers", "hidden", default="64,32", show_default=True, callback=_layers, help="Hidden layer widths, e.g. 128,64 ('none' for logistic/softmax regression).")
-@click.option("--activation", type=click.Choice(["relu", "leaky-relu", "tanh", "sigmoid"]), default="relu", show_default=True)
-@click.option("--optimizer", "optimizer_name", type=click.Choice(["sgd", "momentum", "rmsprop", "adam"]), default="adam", show_default=True)
+@click.option("--activation", type=click.Choice(list(ACTIVATIONS)), default="relu", show_default=True)
+@click.option("--optimizer", "optimizer_name", type=click.Choice(list(OPTIMIZERS)), default="adam", show_default=True)
 @click.option("--learning-rate", type=click.FloatRange(min=0.0, min_open=True), default=1e-3, show_default=True)
 @click.option("--beta", type=click.FloatRange(min=0.0, max=1.0, max_open=True), default=None, help="β of momentum and RMSprop, β₁ of Adam (default: the optimizer's own).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Mini-batch size (1 = stochastic).")
 @click.option("--epochs", type=click.IntRange(min=1), default=40, show_default=True)
 @click.option("--l2", type=click.FloatRange(min=0.0), default=0.0, show_default=True, help="L2 strength λ: cost + (λ/2m)·Σ‖W‖².")
-@click.option("--decay", type=click.Choice(["none", "inverse-time", "exponential", "step"]), default="none", show_default=True)
+@click.option("--decay", type=click.Choice(list(DECAYS)), default="none", show_default=True)
 @click.option("--decay-rate", type=click.FloatRange(min=0.0), default=None, help="k of inverse-time (default 0.1), r of exponential (default 0.95), drop factor of step every 10 epochs (default 0.5).")
 @click.option("--keep-prob", type=click.FloatRange(min=0.0, max=1.0, min_open=True), default=1.0, show_default=True, help="Dropout keep probability after each hidden activation (1 = no dropout).")
 @click.option("--batchnorm", is_flag=True, help="Batch normalisation between each hidden Dense and its activation.")
@@ -378,8 +381,8 @@ DEFAULT_SEARCH_PARAMS = ("learning-rate=log:1e-4:1e-1", "l2=log:1e-6:1e-1")
 @click.option("--rounds", type=click.IntRange(min=1), default=1, show_default=True, help="Coarse-to-fine rounds: each narrows the ranges around the best trials.")
 @click.option("--param", "params", multiple=True, metavar="NAME=DIST", help="A searched hyperparameter: log:A:B, one-minus-log:A:B, uniform:A:B, int:A:B or choice:u|v|w (repeat the option). Default: " + " ".join(DEFAULT_SEARCH_PARAMS))
 @click.option("--layers", default="64,32", show_default=True, help="Hidden widths when layers are not searched.")
-@click.option("--activation", type=click.Choice(["relu", "leaky-relu", "tanh", "sigmoid"]), default="relu", show_default=True)
-@click.option("--optimizer", "optimizer_name", type=click.Choice(["sgd", "momentum", "rmsprop", "adam"]), default="adam", show_default=True)
+@click.option("--activation", type=click.Choice(list(ACTIVATIONS)), default="relu", show_default=True)
+@click.option("--optimizer", "optimizer_name", type=click.Choice(list(OPTIMIZERS)), default="adam", show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True, help="Epochs of every trial.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seeds the data split, the sampling and every trial's network.")

@@ -274,13 +274,6 @@ class MeanSquaredError(Loss):
         return logits[:, 0].copy() if logits.shape[1] == 1 else logits.copy()
 
 
-LOSSES: dict[str, type[Loss]] = {
-    "binary-cross-entropy": BinaryCrossEntropy,
-    "softmax-cross-entropy": SoftmaxCrossEntropy,
-    "mean-squared-error": MeanSquaredError,
-}
-
-
 def loss_from_config(data: dict[str, Any]) -> Loss:
     """Rebuild a loss from ``serialize(loss)`` output."""
     return deserialize("loss", data)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import inspect
 import io
 import math
 import time
@@ -97,15 +96,6 @@ def parse_param(text: str) -> tuple[str, Distribution]:
     if distribution.kind != "choice" and name not in NUMERIC:
         raise ConfigError(f"{name.replace('_', '-')} takes a list of values (choice:a|b|c), not a {distribution.kind} range. Received: {text!r}")
     return name, distribution
-
-
-def _check_supported(names: Sequence[str]) -> None:
-    from .builders import build_network
-
-    accepted = inspect.signature(build_network).parameters
-    missing = [name for name in names if name in _NETWORK_OPTIONS and name not in accepted]
-    if missing:
-        raise ConfigError(f"This version of glassnet cannot build networks with {', '.join(missing)}.")
 
 
 def _coerce(config: dict[str, Any]) -> dict[str, Any]:
@@ -311,7 +301,6 @@ def search(
     check_real("search", "top_fraction", top_fraction, low=0.0, high=1.0, low_open=True)
     check_real("search", "shrink", shrink, low=0.0, high=1.0, low_open=True)
     base = {**DEFAULTS, **(base or {})}
-    _check_supported(list(space) + list(base))
     results: list[TrialResult] = []
     ranges: list[dict[str, str]] = []
     with contextlib.ExitStack() as stack:

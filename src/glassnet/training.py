@@ -250,12 +250,15 @@ class _EpochRunner:
         self.batches: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         self.snapshot = np.empty_like(network.flat_parameters)
         self.buffer_snapshot = {name: value.copy() for name, value in network.buffers().items()}
+        self.state: dict[str, Any] = {}
+        self.state_snapshot: dict[str, Any] = {}
 
     def run_epoch(self, epoch: int, params: dict, grads: dict, state: dict, learning_rate: float) -> dict[str, Any]:
         network, loss = self.network, self.network.loss
         np.copyto(self.snapshot, network.flat_parameters)
         for name, value in network.buffers().items():
             np.copyto(self.buffer_snapshot[name], value)
+        self._snapshot_optimizer_state(state)
         order = network.rng.permutation(self.X.shape[0])
 
         classifier = network.task != "regression"
@@ -315,12 +318,31 @@ class _EpochRunner:
         if norm > self.clip_norm:
             gradients *= self.clip_norm / norm
 
+    def _snapshot_optimizer_state(self, state: dict[str, Any]) -> None:
+        """Copy the optimizer state (step count and moments) so a divergence can put it back too."""
+        self.state = state
+        for key, value in state.items():
+            if isinstance(value, dict):
+                copies = self.state_snapshot.setdefault(key, {})
+                for name, array in value.items():
+                    if name not in copies or copies[name].shape != array.shape:
+                        copies[name] = np.empty_like(array)
+                    np.copyto(copies[name], array)
+            else:
+                self.state_snapshot[key] = value
+
     def _diverged(self, epoch: int, what: str, learning_rate: float) -> None:
         np.copyto(self.network.flat_parameters, self.snapshot)
         for name, value in self.network.buffers().items():
             np.copyto(value, self.buffer_snapshot[name])
+        for key, value in self.state_snapshot.items():
+            if isinstance(value, dict):
+                for name, array in value.items():
+                    np.copyto(self.state[key][name], array)
+            else:
+                self.state[key] = value
         raise TrainingDiverged(
-            f"Training diverged in epoch {epoch + 1}: {what}. The weights were restored to their values at the start "
+            f"Training diverged in epoch {epoch + 1}: {what}. The weights and optimizer state were restored to their values at the start "
             f"of epoch {epoch + 1}. Try a smaller learning rate (it was {learning_rate:g}).",
             epoch=epoch,
         )
