@@ -166,3 +166,38 @@ def test_callback_hooks_are_called_in_order():
     X, y = _data()
     gn.Network([gn.Dense(1)], gn.BinaryCrossEntropy(), seed=0).fit(X, y, epochs=2, callbacks=[Spy()], verbose=0)
     assert calls == [("begin", 2), ("epoch", 0), ("epoch", 1), ("end", 2)]
+
+
+def test_best_epoch_is_recorded_without_restoring_too():
+    X, y = _data()
+    network = gn.Network([gn.Dense(4), gn.ReLU(), gn.Dense(1)], gn.BinaryCrossEntropy(), seed=0)
+    stopper = gn.EarlyStopping(patience=50, restore_best=False)
+    history = network.fit(X, y, gn.Adam(0.05), epochs=6, batch_size=8, validation_data=(X, y), callbacks=[stopper], verbose=0)
+    assert history.best_epoch == stopper.best_epoch
+    assert history.best_epoch == int(np.argmin(history.dev_cost))
+
+
+class _AbsurdFromEpoch3(gn.Schedule):
+    """α = 0.05 for epochs 0–2, then 1e8 (divergence in epoch 3)."""
+
+    def __init__(self):
+        super().__init__(0.05)
+
+    def _rate(self, epoch):
+        return 0.05 if epoch < 3 else 1e8
+
+    def get_config(self):
+        return {}
+
+
+def test_after_a_divergence_early_stopping_leaves_the_epoch_start_weights_as_the_error_says():
+    X, y = _data()
+    network = gn.Network([gn.Dense(4), gn.ReLU(), gn.Dense(1)], gn.BinaryCrossEntropy(), seed=0)
+    snapshots = Snapshots()
+    stopper = gn.EarlyStopping(patience=50, restore_best=True)
+    with pytest.raises(gn.TrainingDiverged, match="restored to their values at the start of epoch 4"):
+        # flipped labels as the dev set: the better the fit, the worse the dev cost, so the best epoch is early
+        network.fit(X, y, gn.SGD(0.05), epochs=6, batch_size=8, schedule=_AbsurdFromEpoch3(), validation_data=(X, 1 - y),
+                    callbacks=[snapshots, stopper], verbose=0)
+    assert stopper.best_epoch is not None and stopper.best_epoch < 2  # a best epoch existed, and was not the last one
+    np.testing.assert_array_equal(network.flat_parameters, snapshots.weights[2])  # the end of epoch 3 = start of epoch 4

@@ -79,9 +79,11 @@ class EarlyStopping(Callback):
                 self.stop_training = True
 
     def on_train_end(self, history: "History") -> None:
+        history.best_epoch = self.best_epoch
+        if history.diverged:  # the divergence guard restored the epoch-start weights: keep its promise
+            return
         if self.restore_best and self._best_state is not None and self._network is not None:
             self._network.load_state_arrays(self._best_state)
-            history.best_epoch = self.best_epoch
 
 
 class ProgressReporter(Callback):

@@ -1,12 +1,14 @@
 """Mini-batch gradient descent (lesson 3) with optimizers, schedules, callbacks and a divergence guard.
 
-One epoch: draw a permutation of the rows from the network's generator, gather the rows in that order
-once, then walk through them ``batch_size`` rows at a time (the last short batch is kept). Each step:
-forward → cost → backward → (clip) → optimizer update. ``batch_size=1`` is stochastic gradient descent,
+One epoch: draw a permutation of the rows from the network's generator, then walk through them
+``batch_size`` rows at a time, gathering each mini-batch into a reused buffer (the last short batch
+is kept). Each step: forward → cost → backward → (clip) → optimizer update. ``batch_size=1`` is stochastic gradient descent,
 ``batch_size=None`` (or ≥ the number of rows) is batch gradient descent.
 
 The reported training cost and accuracy of an epoch are means over its mini-batches (weighted by
-their size), measured as the weights moved — the usual convention, and free to compute.
+their size), measured as the weights moved — the usual convention, and free to compute. The training
+R² of a regression has no per-batch form, so it is measured on the whole training set, at inference,
+after the epoch.
 """
 
 from __future__ import annotations
@@ -35,12 +37,14 @@ class History:
     ``dev_accuracy`` or ``dev_r2``, ``learning_rate``, ``seconds``); ``history["cost"]`` is the
     column of one metric. ``optimizer_state`` is the optimizer state after the last step, to continue
     training with ``fit(..., optimizer_state=history.optimizer_state, initial_epoch=len(history))``.
-    ``interrupted`` is True when Ctrl-C ended a run that had a ``checkpoint_dir``.
+    ``interrupted`` is True when Ctrl-C ended a run that had a ``checkpoint_dir``; ``diverged`` is True
+    while a :class:`TrainingDiverged` is on its way out (callbacks then leave the restored weights alone).
     """
 
     epochs: list[dict[str, Any]] = field(default_factory=list)
     stopped_early: bool = False
     interrupted: bool = False
+    diverged: bool = False
     best_epoch: int | None = None
     optimizer_state: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -214,6 +218,9 @@ def fit(
             raise
         checkpointer.interrupted(state, history)
         history.interrupted = True
+    except TrainingDiverged:
+        history.diverged = True
+        raise
     finally:
         for callback in all_callbacks:
             callback.on_train_end(history)
