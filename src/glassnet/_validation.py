@@ -6,6 +6,8 @@ import math
 from numbers import Integral, Real
 from typing import Any
 
+import numpy as np
+
 from .errors import ConfigError
 
 
@@ -44,3 +46,10 @@ def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) ->
     if value not in choices:
         raise ConfigError(f"{owner}({name}=...) expects one of {', '.join(map(repr, choices))}. Received: {name}={value!r}")
     return str(value)
+
+
+def check_bool(owner: str, name: str, value: Any) -> bool:
+    """Return ``bool(value)`` if it is True or False (NumPy's bool too), else raise naming ``owner(name=value)``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{owner}({name}=...) expects True or False. Received: {name}={value!r}")
+    return bool(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ._validation import check_bool
 from .errors import ConfigError
 from .layers import BatchNorm, Dense, Dropout, Layer, get_activation
 from .losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
@@ -55,8 +56,7 @@ def build_network(
     → activation`` with ``batchnorm=True`` (the bias is redundant before batch norm), followed by
     ``Dropout(keep_prob)`` when ``keep_prob < 1``. The output layer is never normalised or dropped.
     """
-    if not isinstance(batchnorm, bool):
-        raise ConfigError(f"build_network(batchnorm=...) expects True or False. Received: batchnorm={batchnorm!r}")
+    batchnorm = check_bool("build_network", "batchnorm", batchnorm)
     keep_prob = Dropout(keep_prob).keep_prob  # validates (0, 1] even when there is no hidden layer
     initializer = "he" if activation in ("relu", "leaky-relu") else "xavier"
     layers: list[Layer] = []

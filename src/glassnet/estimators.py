@@ -48,7 +48,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._validation import check_choice, check_positive_int, check_real
+from ._validation import check_bool, check_choice, check_positive_int, check_real
 from .builders import DECAYS, build_network, build_optimizer, build_schedule
 from .callbacks import EarlyStopping
 from .errors import ConfigError, DataError
@@ -63,12 +63,6 @@ Check = Callable[[str, str, Any], Any]
 def _optional(check: Check) -> Check:
     """``check``, but letting None through (None means "the default")."""
     return lambda owner, name, value: None if value is None else check(owner, name, value)
-
-
-def _check_bool(owner: str, name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ConfigError(f"{owner}({name}=...) expects True or False. Received: {name}={value!r}")
-    return bool(value)
 
 
 def _check_widths(owner: str, name: str, value: Any) -> tuple[int, ...]:
@@ -102,7 +96,7 @@ _PARAMETER_CHECKS: dict[str, Check] = {
     "hidden_layer_sizes": _check_widths,
     "activation": _choice(ACTIVATIONS),
     "keep_prob": _unit_interval(low_open=True, high_open=False),
-    "batchnorm": _check_bool,
+    "batchnorm": check_bool,
     "l2": lambda owner, name, value: check_real(owner, name, value, low=0.0),
     "optimizer": _choice(OPTIMIZERS),
     "learning_rate": lambda owner, name, value: check_real(owner, name, value, low=0.0, low_open=True),
@@ -113,7 +107,7 @@ _PARAMETER_CHECKS: dict[str, Check] = {
     "epochs": check_positive_int,
     "decay": _choice(DECAYS),
     "decay_rate": _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0)),
-    "early_stopping": _check_bool,
+    "early_stopping": check_bool,
     "validation_fraction": _unit_interval(low_open=True, high_open=True),
     "patience": check_positive_int,
     "verbose": _check_verbose,

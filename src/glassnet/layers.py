@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ._math import sigmoid
-from ._validation import check_positive_int, check_real
+from ._validation import check_bool, check_positive_int, check_real
 from ._workspace import Workspace
 from .errors import ConfigError, DataError
 from .initializers import Initializer, get_initializer
@@ -109,9 +109,7 @@ class Dense(Layer):
         super().__init__()
         self.units = check_positive_int("Dense", "units", units)
         self.initializer = get_initializer(initializer)
-        if not isinstance(use_bias, bool):
-            raise ConfigError(f"Dense(use_bias=...) expects True or False. Received: use_bias={use_bias!r}")
-        self.use_bias = use_bias
+        self.use_bias = check_bool("Dense", "use_bias", use_bias)
         self._x: np.ndarray | None = None
 
     def build(self, input_units: int, rng: np.random.Generator, dtype: np.dtype | str = "float32") -> int:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_positive_int, check_real
+from ._validation import check_bool, check_positive_int, check_real
 from .errors import ConfigError
 from .serialization import Configurable, deserialize, register
 
@@ -60,9 +60,7 @@ class _PeriodicDecay(Schedule):
         super().__init__(initial_learning_rate)
         self.decay_rate = self._check_rate(decay_rate)
         self.decay_every = check_positive_int(type(self).__name__, "decay_every", decay_every)
-        if not isinstance(staircase, bool):
-            raise ConfigError(f"{type(self).__name__}(staircase=...) expects True or False. Received: staircase={staircase!r}")
-        self.staircase = staircase
+        self.staircase = check_bool(type(self).__name__, "staircase", staircase)
 
     def _check_rate(self, decay_rate: float) -> float:
         raise NotImplementedError
