@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 import glassnet as gn
-from glassnet.builders import build_network
-from glassnet.cli import main
-from glassnet.gradcheck import relative_difference
+from glassnet.nn.builders import build_network
+from glassnet.cli.main import main
+from glassnet.nn.gradcheck import relative_difference
 
 ACTIVATIONS = [gn.ReLU, gn.LeakyReLU, gn.Tanh, gn.Sigmoid]
 

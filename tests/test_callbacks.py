@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.callbacks import format_logs
+from glassnet.train.progress import format_logs
 from glassnet.errors import ConfigError
 
 

@@ -15,9 +15,10 @@ import pytest
 from samples import build, registered_names
 
 import glassnet as gn
-from glassnet.callbacks import Callback
-from glassnet.checkpoints import checkpoint_paths, latest_checkpoint, read_checkpoint, remove_temporary_files, save_checkpoint
-from glassnet.data import load_dataset, split_dataset
+from glassnet.train.callbacks import Callback
+from glassnet.files.checkpoints import Checkpointer, checkpoint_paths, latest_checkpoint, read_checkpoint, remove_temporary_files, save_checkpoint
+from glassnet.data.bundled import load_dataset
+from glassnet.data.splits import split_dataset
 from glassnet.errors import ConfigError, ModelFileError
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -58,9 +59,9 @@ def assert_same_run(a, b):
 
 
 def test_n_epochs_then_resume_n_more_equals_2n_straight(tmp_path, wine, straight):
-    first = train(wine, 4, checkpoint_dir=tmp_path)
+    first = train(wine, 4, checkpoint=Checkpointer(tmp_path))
     assert [p.name for p in checkpoint_paths(tmp_path)] == ["checkpoint-000004.safetensors", "checkpoint-000003.safetensors"]
-    resumed = train(wine, 4, checkpoint_dir=tmp_path, resume=True)  # fresh objects: everything comes from the file
+    resumed = train(wine, 4, checkpoint=Checkpointer(tmp_path, resume=True))  # fresh objects: everything comes from the file
     assert len(resumed[1]) == 8 and [record["epoch"] for record in resumed[1].epochs] == list(range(8))
     assert_same_run(straight, resumed)
     assert not np.array_equal(first[0].flat_parameters, resumed[0].flat_parameters)
@@ -76,33 +77,37 @@ def test_resume_is_exact_with_every_layer_type(tmp_path, wine):
         return network
 
     straight = run(6)
-    run(3, checkpoint_dir=tmp_path)
-    resumed = run(3, checkpoint_dir=tmp_path, resume=True)
+    run(3, checkpoint=Checkpointer(tmp_path))
+    resumed = run(3, checkpoint=Checkpointer(tmp_path, resume=True))
     for name, value in straight.state_arrays().items():
         assert np.array_equal(resumed.state_arrays()[name], value), name
 
 
 def test_checkpoint_every_and_resume_without_checkpoint_starts_fresh(tmp_path, wine, straight):
-    run = train(wine, 8, checkpoint_dir=tmp_path, checkpoint_every=3, resume=True)  # nothing to resume: a plain run
+    run = train(wine, 8, checkpoint=Checkpointer(tmp_path, 3, resume=True))  # nothing to resume: a plain run
     assert_same_run(straight, run)
     assert [p.name for p in checkpoint_paths(tmp_path)] == ["checkpoint-000008.safetensors", "checkpoint-000006.safetensors"]
 
 
 def test_resume_refuses_a_different_network_optimizer_or_schedule(tmp_path, wine):
-    train(wine, 1, checkpoint_dir=tmp_path)
+    train(wine, 1, checkpoint=Checkpointer(tmp_path))
     network, optimizer, schedule = make_run()
     with pytest.raises(ConfigError, match="different network"):
-        gn.Network([gn.Dense(5), gn.Dense(3)], gn.SoftmaxCrossEntropy()).fit(wine.X_train, wine.y_train, optimizer, epochs=1, verbose=0, schedule=schedule, checkpoint_dir=tmp_path, resume=True)
+        gn.Network([gn.Dense(5), gn.Dense(3)], gn.SoftmaxCrossEntropy()).fit(wine.X_train, wine.y_train, optimizer, epochs=1, verbose=0, schedule=schedule, checkpoint=Checkpointer(tmp_path, resume=True))
     with pytest.raises(ConfigError, match="optimizer"):
-        network.fit(wine.X_train, wine.y_train, gn.Adam(0.02), epochs=1, verbose=0, schedule=schedule, checkpoint_dir=tmp_path, resume=True)
+        network.fit(wine.X_train, wine.y_train, gn.Adam(0.02), epochs=1, verbose=0, schedule=schedule, checkpoint=Checkpointer(tmp_path, resume=True))
     with pytest.raises(ConfigError, match="schedule"):
-        network.fit(wine.X_train, wine.y_train, optimizer, epochs=1, verbose=0, checkpoint_dir=tmp_path, resume=True)
-    with pytest.raises(ConfigError, match="needs checkpoint_dir"):
+        network.fit(wine.X_train, wine.y_train, optimizer, epochs=1, verbose=0, checkpoint=Checkpointer(tmp_path, resume=True))
+    with pytest.raises(TypeError, match="resume"):  # resuming is the Checkpointer's business, not fit's
         network.fit(wine.X_train, wine.y_train, optimizer, epochs=1, verbose=0, resume=True)
+    with pytest.raises(ConfigError, match=r"Checkpointer\(every=...\).*Received: every=0"):
+        Checkpointer(tmp_path, 0)
+    with pytest.raises(ConfigError, match=r"Checkpointer\(resume=...\).*Received: resume='no'"):
+        Checkpointer(tmp_path, resume="no")
 
 
 def test_damaged_newest_falls_back_to_the_older_and_temporaries_are_cleaned(tmp_path, wine):
-    train(wine, 3, checkpoint_dir=tmp_path)
+    train(wine, 3, checkpoint=Checkpointer(tmp_path))
     newest, older = checkpoint_paths(tmp_path)
     data = bytearray(newest.read_bytes())
     data[-5] ^= 0xFF
@@ -128,11 +133,11 @@ class InterruptAt(Callback):
 
 
 def test_ctrl_c_saves_the_last_completed_epoch_and_resume_is_exact(tmp_path, wine, straight):
-    network, history = train(wine, 8, checkpoint_dir=tmp_path, checkpoint_every=100, callbacks=[InterruptAt(5)])
+    network, history = train(wine, 8, checkpoint=Checkpointer(tmp_path, 100), callbacks=[InterruptAt(5)])
     # epoch index 5 was interrupted in its callbacks, so the saved state is the end of epoch index 4 (5 epochs)
     assert history.interrupted and len(history) == 5
     assert read_checkpoint(checkpoint_paths(tmp_path)[0]).epoch == 5
-    assert_same_run(straight, train(wine, 3, checkpoint_dir=tmp_path, resume=True))
+    assert_same_run(straight, train(wine, 3, checkpoint=Checkpointer(tmp_path, resume=True)))
 
 
 def test_ctrl_c_in_the_middle_of_an_epoch_puts_back_the_epoch_start(tmp_path, wine, straight):
@@ -148,12 +153,12 @@ def test_ctrl_c_in_the_middle_of_an_epoch_puts_back_the_epoch_start(tmp_path, wi
 
     optimizer.update = interrupting_update
     history = network.fit(wine.X_train, wine.y_train, optimizer, epochs=8, batch_size=16, schedule=schedule,
-                          validation_data=(wine.X_dev, wine.y_dev), verbose=0, checkpoint_dir=tmp_path, checkpoint_every=100)
+                          validation_data=(wine.X_dev, wine.y_dev), verbose=0, checkpoint=Checkpointer(tmp_path, 100))
     completed = len(history)
     assert history.interrupted and completed == (40 - 1) // 7  # 7 batches per epoch: 5 epochs completed
     reference, _ = train(wine, completed)
     assert np.array_equal(network.flat_parameters, reference.flat_parameters)  # half an epoch was undone
-    assert_same_run(straight, train(wine, 8 - completed, checkpoint_dir=tmp_path, resume=True))
+    assert_same_run(straight, train(wine, 8 - completed, checkpoint=Checkpointer(tmp_path, resume=True)))
 
 
 def test_without_checkpoint_dir_ctrl_c_propagates(wine):
@@ -166,7 +171,7 @@ WRITER = textwrap.dedent(
     import sys
     import numpy as np
     import glassnet as gn
-    from glassnet.checkpoints import latest_checkpoint, save_checkpoint
+    from glassnet.files.checkpoints import latest_checkpoint, save_checkpoint
 
     folder = sys.argv[1]
     network = gn.Network([gn.Dense(512), gn.ReLU(), gn.Dense(512), gn.ReLU(), gn.Dense(10)], gn.SoftmaxCrossEntropy(), seed=0).build(256)
@@ -231,13 +236,13 @@ def test_a_checkpoint_without_an_optimizer_moment_is_refused_on_resume(tmp_path,
     save_checkpoint(tmp_path, network, optimizer, state, schedule, 1, [])
     fresh, optimizer, schedule = make_run()
     with pytest.raises(ModelFileError, match=r"optimizer moment s\.layers\.0\.W is missing"):
-        fresh.fit(wine.X_train, wine.y_train, optimizer, epochs=1, schedule=schedule, verbose=0, checkpoint_dir=tmp_path, resume=True)
+        fresh.fit(wine.X_train, wine.y_train, optimizer, epochs=1, schedule=schedule, verbose=0, checkpoint=Checkpointer(tmp_path, resume=True))
 
 
 def test_a_fresh_run_in_a_folder_of_a_longer_earlier_run_replaces_its_checkpoints(tmp_path, wine):
-    train(wine, 5, checkpoint_dir=tmp_path)
+    train(wine, 5, checkpoint=Checkpointer(tmp_path))
     network = gn.Network([gn.Dense(4), gn.Tanh(), gn.Dense(3)], gn.SoftmaxCrossEntropy(), seed=1)
-    network.fit(wine.X_train, wine.y_train, gn.Adam(0.01), epochs=2, batch_size=16, verbose=0, checkpoint_dir=tmp_path)
+    network.fit(wine.X_train, wine.y_train, gn.Adam(0.01), epochs=2, batch_size=16, verbose=0, checkpoint=Checkpointer(tmp_path))
     assert [p.name for p in checkpoint_paths(tmp_path)] == ["checkpoint-000002.safetensors", "checkpoint-000001.safetensors"]
     newest = latest_checkpoint(tmp_path)
     assert newest.epoch == 2 and newest.network_config == network.get_config()

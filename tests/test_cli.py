@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import glassnet as gn
-from glassnet import builders
-from glassnet.cli import main
+from glassnet.nn import builders
+from glassnet.cli.main import main
 from glassnet.errors import DataError
 
 

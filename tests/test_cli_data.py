@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 from safetensors.numpy import load_file
 
-from glassnet.checkpoints import latest_checkpoint
-from glassnet.cli import main
+from glassnet.files.checkpoints import latest_checkpoint
+from glassnet.cli.main import main
 from glassnet.errors import DataError
 
 FAST = ["--epochs", "40", "--layers", "16", "--learning-rate", "0.02", "--quiet"]

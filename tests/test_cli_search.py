@@ -7,7 +7,8 @@ import tomllib
 import pytest
 from click.testing import CliRunner
 
-from glassnet.cli import main, train
+from glassnet.cli.main import main
+from glassnet.cli.train import train
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PARAMS = ["--param", "learning-rate=log:1e-3:3e-2", "--param", "l2=log:1e-6:1e-2", "--param", "layers=choice:32|64,32", "--param", "beta=one-minus-log:0.8:0.99"]

@@ -5,20 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glassnet.data import (
-    BUNDLED,
-    Dataset,
-    describe_bundled,
-    encode_target,
-    labels_to_indices,
-    load_csv,
-    load_data,
-    load_dataset,
-    make_flower,
-    parse_split,
-    read_features_csv,
-    split_dataset,
-)
+from glassnet.data.bundled import BUNDLED, describe_bundled, load_dataset, make_flower
+from glassnet.data.dataset import Dataset
+from glassnet.data.readers import encode_target, labels_to_indices, load_csv, load_data, read_features_csv
+from glassnet.data.splits import parse_split, split_dataset
 from glassnet.errors import DataError
 
 

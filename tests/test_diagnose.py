@@ -7,10 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 import glassnet as gn
-from glassnet.builders import build_network
-from glassnet.cli import main
-from glassnet.diagnose import REMEDIES, diagnose
-from glassnet.learning_curve import learning_curve
+from glassnet.nn.builders import build_network
+from glassnet.cli.main import main
+from glassnet.strategy.diagnose import REMEDIES, diagnose
+from glassnet.strategy.learning_curve import learning_curve
 from glassnet.plots import plot_learning_curve
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -172,7 +172,8 @@ def test_train_run_folder_holds_the_diagnosis_with_train_dev_and_the_learning_cu
 
 # ------------------------------------------------------------------------------ learning curve
 def test_learning_curve_dev_error_falls_with_more_data_and_leaves_the_template_alone(tmp_path):
-    from glassnet.data import load_dataset, split_dataset
+    from glassnet.data.bundled import load_dataset
+    from glassnet.data.splits import split_dataset
 
     splits = split_dataset(load_dataset("digits"), seed=0)
     network = build_network(10, (32,), seed=0)

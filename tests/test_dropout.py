@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import glassnet as gn
-from glassnet.builders import build_network
-from glassnet.cli import main
+from glassnet.nn.builders import build_network
+from glassnet.cli.main import main
 
 
 def built_dropout(keep_prob: float, seed: int = 0, dtype: str = "float32") -> gn.Dropout:

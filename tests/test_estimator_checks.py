@@ -11,7 +11,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
-from glassnet.estimators import GlassClassifier, GlassRegressor
+from glassnet.estimators.models import GlassClassifier, GlassRegressor
 
 FLOAT32_TOLERANCE = {
     "check_methods_subset_invariance": (

@@ -20,9 +20,10 @@ from threadpoolctl import threadpool_limits
 
 import glassnet as gn
 from glassnet import BinaryCrossEntropy, ConfigError, DataError, MeanSquaredError, ModelFileError, SoftmaxCrossEntropy
-from glassnet.builders import build_optimizer
-from glassnet.estimators import GlassClassifier, GlassRegressor, estimator_description, estimator_from_description
-from glassnet.optimizers import Adam, Momentum, RMSprop
+from glassnet.nn.builders import build_optimizer
+from glassnet.estimators.file_format import estimator_description, estimator_from_description
+from glassnet.estimators.models import GlassClassifier, GlassRegressor
+from glassnet.optim.optimizers import Adam, Momentum, RMSprop
 
 
 @pytest.fixture(autouse=True)
@@ -463,7 +464,7 @@ def test_with_batch_norm_no_training_batch_is_a_single_row(rows, batches, iris):
 def test_the_cli_predicts_from_a_saved_estimator(tmp_path):
     from click.testing import CliRunner
 
-    from glassnet.cli import main
+    from glassnet.cli.main import main
 
     X, y = load_iris(return_X_y=True, as_frame=True)
     names = np.array(["setosa", "versicolor", "virginica"])[y]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import _fused
+from glassnet.optim import kernels as _fused
 
 pytestmark = pytest.mark.skipif(not _fused.available(), reason="numba (the 'fast' extra) is not installed")
 

@@ -11,7 +11,7 @@ import pytest
 from samples import build, registered_params
 
 import glassnet as gn
-from glassnet.gradcheck import relative_difference
+from glassnet.nn.gradcheck import relative_difference
 
 TOLERANCE = 1e-7
 

@@ -10,7 +10,7 @@ from samples import build, registered_params
 
 import glassnet as gn
 from glassnet.errors import ConfigError
-from glassnet.initializers import HeNormal, Normal, XavierNormal, Zeros, get_initializer
+from glassnet.nn.initializers import HeNormal, Normal, XavierNormal, Zeros, get_initializer
 
 N_IN, N_OUT = 400, 300  # 120,000 draws: the sample std is within ~0.5 % of the true one
 

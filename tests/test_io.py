@@ -11,8 +11,9 @@ import pytest
 from samples import build, registered_names
 
 import glassnet as gn
-from glassnet import io as model_io
-from glassnet.data import load_dataset, split_dataset
+from glassnet.files import atomic, container, model_file
+from glassnet.data.bundled import load_dataset
+from glassnet.data.splits import split_dataset
 from glassnet.errors import ModelFileError
 
 
@@ -39,8 +40,8 @@ def test_round_trip_predicts_identically_with_every_layer_type(tmp_path, iris, l
     y = {"multiclass": iris.y_train, "binary": (iris.y_train == 1).astype(int), "regression": iris.X_train[:, 0] * 2.0}[loss.task]
     network = gn.Network(every_layer_stack() + [gn.Dense(output_units)], loss(), l2=1e-3, seed=2, dtype=dtype)
     trained(network, iris.X_train, y)  # BatchNorm running statistics move away from their initial values
-    model_io.save(network, tmp_path / "m.safetensors")
-    loaded = model_io.load(tmp_path / "m.safetensors").network
+    gn.save(network, tmp_path / "m.safetensors")
+    loaded = gn.load(tmp_path / "m.safetensors").network
     assert loaded.get_config() == network.get_config()
     for name, value in network.state_arrays().items():
         assert np.array_equal(loaded.state_arrays()[name], value) and loaded.state_arrays()[name].dtype == value.dtype
@@ -52,8 +53,8 @@ def test_model_keeps_scaler_class_and_feature_names(tmp_path):
     dataset = load_dataset("iris")
     splits = split_dataset(dataset, seed=0)
     network = trained(gn.Network([gn.Dense(8), gn.Tanh(), gn.Dense(3)], gn.SoftmaxCrossEntropy(), seed=0), splits.X_train, splits.y_train, 20)
-    model_io.save(network, tmp_path / "m.safetensors", scaler=splits.scaler, class_names=dataset.class_names, feature_names=dataset.feature_names, target_name="species")
-    model = model_io.load(tmp_path / "m.safetensors")
+    gn.save(network, tmp_path / "m.safetensors", scaler=splits.scaler, class_names=dataset.class_names, feature_names=dataset.feature_names, target_name="species")
+    model = gn.load(tmp_path / "m.safetensors")
     assert model.class_names == ["setosa", "versicolor", "virginica"] and model.target_name == "species"
     assert model.feature_names == dataset.feature_names
     assert np.array_equal(model.scaler.mean_, splits.scaler.mean_) and np.array_equal(model.scaler.scale_, splits.scaler.scale_)
@@ -68,20 +69,20 @@ def test_a_float64_model_predicts_raw_float64_inputs_at_full_precision(tmp_path)
     X = rng.normal(size=(40, 3)) * 1e3 + 1e-3  # most values need more than float32's 24 bits
     network = gn.Network([gn.Dense(4), gn.Tanh(), gn.Dense(2)], gn.MeanSquaredError(), seed=0, dtype="float64")
     trained(network, X, X[:, :2] * 1e-3)
-    model_io.save(network, tmp_path / "m.safetensors")
-    model = model_io.load(tmp_path / "m.safetensors")
+    gn.save(network, tmp_path / "m.safetensors")
+    model = gn.load(tmp_path / "m.safetensors")
     assert np.array_equal(model.predict(X), network.predict(X)) and model.predict(X).dtype == np.float64
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(X)
-    assert np.array_equal(model_io.Model(network, scaler).predict(X), network.predict(scaler.transform(X)))
+    assert np.array_equal(gn.Model(network, scaler).predict(X), network.predict(scaler.transform(X)))
 
 
 def test_save_refuses_an_unbuilt_network_and_load_a_missing_file(tmp_path):
     with pytest.raises(ModelFileError, match="no weights yet"):
-        model_io.save(gn.Network([gn.Dense(2)], gn.SoftmaxCrossEntropy()), tmp_path / "m.safetensors")
+        gn.save(gn.Network([gn.Dense(2)], gn.SoftmaxCrossEntropy()), tmp_path / "m.safetensors")
     with pytest.raises(ModelFileError, match=r"nope\.safetensors: no such file"):
-        model_io.load(tmp_path / "nope.safetensors")
+        gn.load(tmp_path / "nope.safetensors")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -91,8 +92,8 @@ def saved(tmp_path_factory, iris):
     """A trained model file (with scaler and class names), its bytes, and its predictions on the test rows."""
     path = tmp_path_factory.mktemp("model") / "m.safetensors"
     network = trained(gn.Network(every_layer_stack() + [gn.Dense(3)], gn.SoftmaxCrossEntropy(), seed=1), iris.X_train, iris.y_train)
-    model_io.save(network, path, scaler=iris.scaler, class_names=["a", "b", "c"], feature_names=["f1", "f2", "f3", "f4"])
-    model = model_io.load(path)
+    gn.save(network, path, scaler=iris.scaler, class_names=["a", "b", "c"], feature_names=["f1", "f2", "f3", "f4"])
+    model = gn.load(path)
     return path.read_bytes(), model.predict_proba(iris.X_test), iris.X_test
 
 
@@ -101,7 +102,7 @@ def outcome(tmp_path, data: bytes, expected: np.ndarray, X: np.ndarray) -> str:
     path = tmp_path / "t.safetensors"
     path.write_bytes(data)
     try:
-        model = model_io.load(path)
+        model = gn.load(path)
     except ModelFileError as error:
         assert str(path) in str(error)
         return "refused"
@@ -159,7 +160,7 @@ def rewrite(tmp_path, config, tensors, preprocessing=None, labels=None):
     """A model file whose checksum is *valid* for the given (possibly hostile) content."""
     path = tmp_path / "hostile.safetensors"
     fields = {"config": config, "preprocessing": preprocessing, "labels": labels or {}}
-    model_io.write_container(path, model_io.FORMAT, fields, tensors)
+    container.write_container(path, model_file.FORMAT, fields, tensors)
     return path
 
 
@@ -181,7 +182,7 @@ def test_absurd_sizes_are_refused_before_allocating(tmp_path, small, where):
     tracemalloc.start()
     try:
         with pytest.raises(ModelFileError, match="size of 1000000000000, larger than any stored array"):
-            model_io.load(path)
+            gn.load(path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -194,7 +195,7 @@ def test_sizes_within_the_largest_array_but_too_many_weights_are_refused(tmp_pat
     config["layers"][0]["config"]["units"] = 5  # every size ≤ 5, the largest stored dimension, yet
     config["layers"][2]["config"]["units"] = 5  # 5·5 + 5·5 = 50 weights > 39: refused before building
     with pytest.raises(ModelFileError, match=r"layers 0 to 2 would need 50 weights; the file stores 39 numbers in all"):
-        model_io.load(rewrite(tmp_path, config, tensors))
+        gn.load(rewrite(tmp_path, config, tensors))
 
 
 @pytest.mark.parametrize("class_name", ["Lambda", "__import__", "os.system"])
@@ -203,49 +204,49 @@ def test_unknown_layer_classes_are_refused(tmp_path, small, class_name):
     config = json.loads(json.dumps(config))
     config["layers"][1] = {"class_name": class_name, "config": {"function": "import os; os.remove('x')"}}
     with pytest.raises(ModelFileError, match=f"Unknown layer '{class_name}'"):
-        model_io.load(rewrite(tmp_path, config, tensors))
+        gn.load(rewrite(tmp_path, config, tensors))
 
 
 def test_arrays_that_do_not_fit_the_config_are_refused(tmp_path, small):
     config, tensors = small
     wrong = dict(tensors, **{"layers.0.W": tensors["layers.0.W"].T.copy()})
     with pytest.raises(ModelFileError, match=r"array 'layers\.0\.W' is float32\[4, 5\]; the config expects float32\[5, 4\]"):
-        model_io.load(rewrite(tmp_path, config, wrong))
+        gn.load(rewrite(tmp_path, config, wrong))
     renamed = {("layers.0.Q" if name == "layers.0.W" else name): value for name, value in tensors.items()}
     with pytest.raises(ModelFileError, match=r"missing \['layers\.0\.W'\], unexpected \['layers\.0\.Q'\]"):
-        model_io.load(rewrite(tmp_path, config, renamed))
+        gn.load(rewrite(tmp_path, config, renamed))
     poisoned = dict(tensors, **{"layers.0.b": np.full(4, np.nan, dtype=np.float32)})
     with pytest.raises(ModelFileError, match="NaN or inf"):
-        model_io.load(rewrite(tmp_path, config, poisoned))
+        gn.load(rewrite(tmp_path, config, poisoned))
     with pytest.raises(ModelFileError, match="StandardScaler with 5 finite means and positive scales"):
-        model_io.load(rewrite(tmp_path, config, tensors, preprocessing={"scaler": "StandardScaler", "mean": [0.0] * 5, "scale": [1.0] * 4 + [0.0]}))
+        gn.load(rewrite(tmp_path, config, tensors, preprocessing={"scaler": "StandardScaler", "mean": [0.0] * 5, "scale": [1.0] * 4 + [0.0]}))
     with pytest.raises(ModelFileError, match="'class_names' must be a list of 3 strings"):
-        model_io.load(rewrite(tmp_path, config, tensors, labels={"class_names": ["a", "b"]}))
+        gn.load(rewrite(tmp_path, config, tensors, labels={"class_names": ["a", "b"]}))
 
 
 def test_other_formats_and_versions_are_refused(tmp_path, small):
     config, tensors = small
     path = tmp_path / "other.safetensors"
-    model_io.write_container(path, "glassnet-checkpoint", {"config": config}, tensors)
+    container.write_container(path, "glassnet-checkpoint", {"config": config}, tensors)
     with pytest.raises(ModelFileError, match="not a glassnet-model file"):
-        model_io.load(path)
+        gn.load(path)
     data = edit_metadata(rewrite(tmp_path, config, tensors).read_bytes(), "format_version", lambda s: "2")
     path.write_bytes(data)
     with pytest.raises(ModelFileError, match="format version '2' is not supported"):
-        model_io.load(path)
+        gn.load(path)
 
 
 # ---------------------------------------------------------------------------------------------- atomic writes
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, small, monkeypatch):
     path = tmp_path / "m.safetensors"
-    model_io.write_bytes_atomic(path, b"old contents")
+    atomic.write_bytes_atomic(path, b"old contents")
 
     def failing_replace(source, target):
         raise OSError("disk full")
 
-    monkeypatch.setattr(model_io.os, "replace", failing_replace)
+    monkeypatch.setattr(atomic.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
-        model_io.write_bytes_atomic(path, b"new contents")
+        atomic.write_bytes_atomic(path, b"new contents")
     assert path.read_bytes() == b"old contents"
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
 

@@ -10,7 +10,7 @@ from samples import build, registered_params
 
 import glassnet as gn
 from glassnet.errors import ConfigError
-from glassnet.layers import get_activation
+from glassnet.nn.layers import get_activation
 
 
 def _built(layer, input_units, dtype="float64", seed=0):

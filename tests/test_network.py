@@ -7,7 +7,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.errors import ConfigError, DataError
-from glassnet.network import dense_weights
+from glassnet.nn.network import dense_weights
 
 
 def _mlp(**kwargs):

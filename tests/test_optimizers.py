@@ -200,6 +200,6 @@ def test_bad_hyperparameters_name_the_value(make, match):
 
 
 def test_every_cli_optimizer_name_is_registered():
-    from glassnet.optimizers import OPTIMIZERS
+    from glassnet.optim.optimizers import OPTIMIZERS
 
     assert {cls.__name__ for cls in OPTIMIZERS.values()} <= set(registered_names("optimizer"))

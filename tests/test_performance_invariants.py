@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.training import _EpochRunner
+from glassnet.train.loop import _EpochRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 OPTIMIZERS = [gn.SGD(0.05), gn.Momentum(0.05), gn.RMSprop(0.001), gn.Adam(0.001)]

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.data import load_dataset, split_dataset
+from glassnet.data.bundled import load_dataset
+from glassnet.data.splits import split_dataset
 from glassnet.errors import DataError
 from glassnet.plots import boundary_figure, curves_figure, plot_curves, plot_decision_boundary
 

@@ -21,8 +21,9 @@ from sklearn.datasets import make_moons
 from threadpoolctl import threadpool_limits
 
 import glassnet as gn
-from glassnet.builders import build_network
-from glassnet.data import load_dataset, split_dataset
+from glassnet.nn.builders import build_network
+from glassnet.data.bundled import load_dataset
+from glassnet.data.splits import split_dataset
 
 OVERFIT_SETTINGS = {"plain": {}, "L2 λ=0.1": {"l2": 0.1}, "dropout keep_prob=0.5": {"keep_prob": 0.5}, "batch norm": {"batchnorm": True}}
 DEEP_LAYERS = (32,) * 8

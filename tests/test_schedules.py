@@ -117,6 +117,6 @@ def test_numpy_integer_epochs_are_accepted():
     ],
 )
 def test_build_schedule_defaults_are_gentle_for_each_kind(decay, epoch, expected):
-    from glassnet.builders import build_schedule
+    from glassnet.nn.builders import build_schedule
 
     assert build_schedule(decay, 0.01)(epoch) == pytest.approx(expected)

@@ -9,20 +9,10 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.builders import build_optimizer
-from glassnet.search import (
-    DEFAULTS,
-    SearchResult,
-    TrialResult,
-    _per_round,
-    config_to_toml,
-    load_trial_data,
-    parse_param,
-    run_trial,
-    search,
-    trials_csv,
-)
-from glassnet.search_space import Choice, IntUniform, LogUniform, OneMinusLogUniform, Uniform, parse_distribution, sample_configs
+from glassnet.nn.builders import build_optimizer
+from glassnet.cli.search_report import config_to_toml, trials_csv
+from glassnet.strategy.search import DEFAULTS, SearchResult, TrialResult, _per_round, load_trial_data, parse_param, run_trial, search
+from glassnet.strategy.search_space import Choice, IntUniform, LogUniform, OneMinusLogUniform, Uniform, parse_distribution, sample_configs
 
 # The synthetic objective's optimum: learning rate 3e-3 and β = 0.98 (1 − β = 0.02).
 BEST_RATE, BEST_BETA = 3e-3, 0.98
@@ -244,7 +234,7 @@ def test_integer_hyperparameters_sampled_on_a_log_range_arrive_as_integers():
 def test_dropout_and_batchnorm_are_searchable_when_build_network_has_them(iris):
     import inspect
 
-    from glassnet.builders import build_network
+    from glassnet.nn.builders import build_network
 
     space = {"keep_prob": Uniform(0.7, 0.95), "batchnorm": Choice([False, True])}
     if {"keep_prob", "batchnorm"} <= set(inspect.signature(build_network).parameters):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import glassnet
-from glassnet.search import load_trial_data, parse_param, search
+from glassnet.strategy.search import load_trial_data, parse_param, search
 
 distributed = pytest.importorskip("distributed", reason="the Dask test needs glassnet[distributed]")
 

@@ -6,7 +6,7 @@ import numpy as np
 from click.testing import CliRunner
 
 import glassnet as gn
-from glassnet.cli import main
+from glassnet.cli.main import main
 
 
 def test_cli_train_json_reports_every_split():

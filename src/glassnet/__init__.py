@@ -5,39 +5,38 @@ Arrays are batch-first: ``X (n_samples, n_features)``, ``W (n_in, n_out)``, ``Z 
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-from .averages import ExponentialMovingAverage
-from .callbacks import Callback, EarlyStopping, ProgressReporter
-from .errors import ConfigError, DataError, GlassnetError, ModelFileError, TrainingDiverged
-from .gradcheck import GradientCheckResult, check_gradients
-from .initializers import Initializer, he, normal, xavier, zeros
-from .io import Model, load, save
-from .layers import BatchNorm, Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
-from .losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
-from .network import Network
-from .optimizers import SGD, Adam, Momentum, Optimizer, RMSprop
-from .schedules import Constant, ExponentialDecay, InverseTimeDecay, Schedule, StepDecay
-from .training import History, fit
+from glassnet._version import __version__
+from glassnet.errors import ConfigError, DataError, GlassnetError, ModelFileError, TrainingDiverged
+from glassnet.estimators.saving import load, save
+from glassnet.files.model_file import Model
+from glassnet.nn.batchnorm import BatchNorm
+from glassnet.nn.dropout import Dropout
+from glassnet.nn.gradcheck import GradientCheckResult, check_gradients
+from glassnet.nn.initializers import Initializer, he, normal, xavier, zeros
+from glassnet.nn.layers import Dense, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
+from glassnet.nn.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
+from glassnet.nn.network import Network
+from glassnet.optim.averages import ExponentialMovingAverage
+from glassnet.optim.optimizers import SGD, Adam, Momentum, Optimizer, RMSprop
+from glassnet.optim.schedules import Constant, ExponentialDecay, InverseTimeDecay, Schedule, StepDecay
+from glassnet.train.callbacks import Callback, EarlyStopping
+from glassnet.train.history import History
+from glassnet.train.loop import fit
+from glassnet.train.progress import ProgressReporter
 
 #: names imported on first use, so that ``import glassnet`` (and the CLI) does not pay for importing scikit-learn
-_LAZY = {"GlassClassifier": "estimators", "GlassRegressor": "estimators"}
+_LAZY = {"GlassClassifier": "glassnet.estimators.models", "GlassRegressor": "glassnet.estimators.models"}
 
 
 def __getattr__(name: str) -> object:
     if name in _LAZY:
         from importlib import import_module
 
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
 
-
-try:
-    __version__ = version("glassnet")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
 
 __all__ = [
     "Adam",

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError
+from glassnet.errors import ConfigError
 
 
 def check_positive_int(owner: str, name: str, value: Any) -> int:

@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from .errors import DataError
-from .io import write_bytes_atomic
+from glassnet.errors import DataError
+from glassnet.files.atomic import write_bytes_atomic
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .learning_curve import LearningCurve
-    from .network import Network
-    from .search import SearchResult
-    from .search_space import SearchSpace
-    from .training import History
+    from glassnet.strategy.learning_curve import LearningCurve
+    from glassnet.nn.network import Network
+    from glassnet.strategy.search import SearchResult
+    from glassnet.strategy.search_space import SearchSpace
+    from glassnet.train.history import History
 
 
 def _figure(width: float, height: float, columns: int = 1, rows: int = 1) -> tuple["Figure", Any]:

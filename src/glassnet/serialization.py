@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
 
-from .errors import ConfigError
+from glassnet.errors import ConfigError
 
 T = TypeVar("T")
 

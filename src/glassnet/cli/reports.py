@@ -1,0 +1,150 @@
+"""What the CLI reads and writes around a network: run folders, model inputs, predictions and metrics.
+
+A run folder (``glassnet train --out DIR``) holds ``model.safetensors``, ``history.csv`` (one row per
+epoch), ``metrics.json`` (the printed results plus the run options), ``curves.png`` and, for 2-D
+classification data, ``boundary.png``. Every file is written atomically, after training succeeded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _text_io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from glassnet.data.bundled import BUNDLED
+from glassnet.data.readers import labels_to_indices, load_data, read_features_csv
+from glassnet.errors import DataError
+from glassnet.estimators.saving import save
+from glassnet.files.atomic import write_text_atomic
+from glassnet.files.model_file import Model
+
+if TYPE_CHECKING:
+    from glassnet.data.dataset import Dataset, Splits
+    from glassnet.nn.network import Network
+    from glassnet.train.history import History
+
+
+def split_metrics(network: "Network", splits: "Splits") -> dict[str, float | None]:
+    """Accuracy and error (classification) or R² and mean squared error (regression) of every split.
+
+    R² of a split with one row is undefined: None (JSON null), as in :func:`evaluation`.
+    """
+    metrics: dict[str, float | None] = {}
+    for name, X, y in splits.parts():
+        cost, score = network.evaluate(X, y)
+        if network.task == "regression":
+            metrics[f"{name}_r2"] = score if np.isfinite(score) else None
+            metrics[f"{name}_mse"] = float(np.mean((network.predict(X).reshape(len(y), -1) - np.reshape(y, (len(y), -1))) ** 2))
+        else:
+            metrics[f"{name}_accuracy"] = score
+            metrics[f"{name}_error"] = 1.0 - score
+    return metrics
+
+
+def history_csv(records: Sequence[dict[str, Any]]) -> str:
+    """One CSV row per epoch (epochs counted from 1), columns in a fixed order, absent metrics left blank."""
+    order = ("epoch", "cost", "accuracy", "r2", "dev_cost", "dev_accuracy", "dev_r2", "learning_rate", "seconds")
+    columns = [key for key in order if any(record.get(key) is not None for record in records)]
+    buffer = _text_io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([record["epoch"] + 1 if key == "epoch" else ("" if record.get(key) is None else repr(record[key])) for key in columns])
+    return buffer.getvalue()
+
+
+def write_run_folder(out_dir: str | Path, network: "Network", dataset: "Dataset", splits: "Splits", history: "History", results: dict[str, Any]) -> list[str]:
+    """Write the model, history, metrics and plots of a finished run into ``out_dir``; return the file names."""
+    from glassnet.plots import plot_curves, plot_decision_boundary
+
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    model = Model(network, splits.scaler, list(dataset.class_names), list(dataset.feature_names), dataset.target_name)
+    save(model, folder / "model.safetensors")
+    write_text_atomic(folder / "history.csv", history_csv(history.epochs))
+    write_text_atomic(folder / "metrics.json", json.dumps(results, indent=2, default=str) + "\n")
+    written = ["model.safetensors", "history.csv", "metrics.json"]
+    if history.epochs:
+        plot_curves(history, folder / "curves.png", title=f"glassnet on {Path(dataset.name).name}")
+        written.append("curves.png")
+    if dataset.X.shape[1] == 2 and network.task != "regression":
+        transform = None if splits.scaler is None else splits.scaler.transform
+        plot_decision_boundary(
+            network, dataset.X, dataset.y, folder / "boundary.png", transform=transform, class_names=dataset.class_names,
+            feature_names=dataset.feature_names, title=f"Decision boundary on {Path(dataset.name).name} (all rows)",
+        )
+        written.append("boundary.png")
+    return written
+
+
+def model_inputs(model: Model, source: str, target: str | None, need_target: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Raw features (in the model's column order) and targets (class indices or values) from a set or file.
+
+    CSV columns are matched to the model's feature names; an NPZ file or a bundled set must have the
+    model's number of features. Class labels must be among the model's classes.
+    """
+    network = model.network
+    target = target if target is not None else model.target_name
+    if source not in BUNDLED and Path(source).suffix.lower() == ".csv":
+        if not Path(source).is_file():
+            raise DataError(f"{source}: no such file.")
+        features = model.feature_names or [f"x{i}" for i in range(network.input_units)]
+        X, raw_target, lines = read_features_csv(source, features, target)
+        if raw_target is None:
+            if need_target:
+                raise DataError(f"{source}: no target column {target!r}; evaluation needs the true labels (use --target COLUMN).")
+            return X, None
+        return X, _targets(model, raw_target, f"{source}: column {target!r}", lines)
+    dataset = load_data(source, task="regression" if network.task == "regression" else "auto")
+    if dataset.X.shape[1] != network.input_units:
+        raise DataError(f"{source}: has {dataset.X.shape[1]} feature columns; the model expects {network.input_units}.")
+    raw = dataset.y if network.task == "regression" else np.asarray(dataset.class_names)[dataset.y]
+    return dataset.X, _targets(model, raw, source, list(range(len(raw))))
+
+
+def _targets(model: Model, raw: np.ndarray, where: str, lines: Sequence[int]) -> np.ndarray:
+    if model.task == "regression":
+        try:
+            values = np.asarray(raw).astype(np.float64)
+        except ValueError:
+            raise DataError(f"{where}: the target must be numeric for a regression model.") from None
+        if not np.all(np.isfinite(values)):
+            raise DataError(f"{where}: targets must be finite (no NaN or inf).")
+        return values
+    names = model.class_names or [str(k) for k in range(max(2, model.network.output_units))]
+    return labels_to_indices(np.asarray(raw), names, where, lines)
+
+
+def evaluation(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Accuracy, error and confusion matrix (rows: true class, columns: predicted) — or MSE and R² for regression."""
+    from sklearn.metrics import confusion_matrix, mean_squared_error, r2_score
+
+    predictions = model.network.predict(model.transform(X))
+    if model.task == "regression":
+        return {"rows": int(len(y)), "mse": float(mean_squared_error(y, predictions)), "r2": float(r2_score(y, predictions)) if len(y) > 1 else None}
+    names = model.class_names or [str(k) for k in range(max(2, model.network.output_units))]
+    accuracy = float(np.mean(predictions == y))
+    matrix = confusion_matrix(y, predictions, labels=list(range(len(names))))
+    return {"rows": int(len(y)), "accuracy": accuracy, "error": 1.0 - accuracy, "class_names": names, "confusion_matrix": matrix.tolist()}
+
+
+def predictions_csv(model: Model, X: np.ndarray) -> str:
+    """``prediction`` (class name or value) per row, plus ``p(<class>)`` probability columns for classifiers."""
+    buffer = _text_io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    predictions = model.predict(X)
+    if model.task == "regression":
+        values = np.asarray(predictions).reshape(len(X), -1)
+        writer.writerow(["prediction"] if values.shape[1] == 1 else [f"prediction_{j}" for j in range(values.shape[1])])
+        writer.writerows([[repr(float(v)) for v in row] for row in values])
+        return buffer.getvalue()
+    probabilities = model.predict_proba(X)
+    names = model.class_names or [str(k) for k in range(probabilities.shape[1])]
+    writer.writerow(["prediction", *[f"p({name})" for name in names]])
+    for label, row in zip(predictions, probabilities):
+        writer.writerow([label, *[f"{p:.6f}" for p in row]])
+    return buffer.getvalue()

@@ -1,0 +1,75 @@
+"""The files ``glassnet search`` writes: ``trials.csv`` (one row per trial), ``search.png`` and ``best.toml``
+(a config that ``glassnet train --config`` reads)."""
+
+from __future__ import annotations
+
+import csv
+import math
+import io
+from pathlib import Path
+from typing import Any, Sequence
+
+from glassnet.errors import ConfigError
+from glassnet.files.atomic import write_text_atomic
+from glassnet.strategy.search import SearchResult
+from glassnet.strategy.search_space import SearchSpace
+
+
+TOML_KEYS = ("data", "layers", "activation", "optimizer", "learning_rate", "beta", "batch_size", "epochs", "l2", "keep_prob", "batchnorm", "decay", "decay_rate", "seed")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ConfigError(f"Cannot write a non-finite number to a TOML config: {value!r}")
+        return repr(value)
+    text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def config_to_toml(config: dict[str, Any], comments: Sequence[str] = ()) -> str:
+    """A flat TOML file of ``glassnet train`` options (``learning_rate = 0.01``, ``layers = "64,32"``)."""
+    lines = [f"# {comment}" for comment in comments]
+    lines += [f"{key} = {_toml_value(config[key])}" for key in TOML_KEYS if config.get(key) is not None]
+    return "\n".join(lines) + "\n"
+
+
+def trials_csv(result: SearchResult) -> str:
+    """Every trial (ranked as in the table), one row each: metrics, then every hyperparameter."""
+    names = list(dict.fromkeys(name for t in result.trials for name in t.config)) + [n for n in result.base if all(n not in t.config for t in result.trials)]
+    columns = ["trial", "round", "status", "dev_error", "dev_accuracy", "train_error", "dev_cost", "epochs_run", "seconds", *names, "reason"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for t in result.ranked():
+        values = {**result.base, **t.config}
+        metrics = [t.dev_error, t.dev_accuracy, t.train_error, t.dev_cost]
+        writer.writerow([t.trial, t.round, t.status, *("" if math.isnan(m) else repr(float(m)) for m in metrics), t.epochs_run, f"{t.seconds:.3f}", *(values.get(n, "") for n in names), t.reason])
+    return buffer.getvalue()
+
+
+def write_results(result: SearchResult, space: SearchSpace, out_dir: str | Path, seed: int = 0, data_name: str = "") -> dict[str, str]:
+    """Write ``trials.csv``, ``search.png`` and ``best.toml`` (when a trial succeeded) into ``out_dir``; return their paths."""
+    from glassnet.plots import plot_search
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / "trials.csv", trials_csv(result))
+    paths = {"trials_csv": str(out / "trials.csv"), "plot": str(plot_search(result, space, out / "search.png"))}
+    best = result.best
+    if best is not None:
+        comments = [
+            f"best of {len(result.trials)} trials by glassnet search{f' on {data_name}' if data_name else ''}",
+            f"dev error {best.dev_error:.4f} (dev accuracy {best.dev_accuracy:.4f}), train error {best.train_error:.4f}",
+        ]
+        config = {**result.best_config(), "seed": seed}
+        if data_name:  # train --config must read the data the search scored on (a file by its absolute path)
+            config["data"] = str(Path(data_name).resolve()) if Path(data_name).is_file() else data_name
+        write_text_atomic(out / "best.toml", config_to_toml(config, comments))
+        paths["best_config"] = str(out / "best.toml")
+    return paths
+

@@ -1,0 +1,198 @@
+"""``glassnet train``: train a network on a bundled set or a CSV/NPZ file, report, write a run folder, resume."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from glassnet.cli.options import layers_option, read_config
+from glassnet.data.dataset import TASK_CHOICES
+from glassnet.nn.builders import DECAYS
+from glassnet.nn.layers import ACTIVATIONS
+from glassnet.optim.optimizers import OPTIMIZERS
+
+
+@click.command()
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), is_eager=True, expose_value=False, callback=read_config, help="TOML file of option values (flags override it).")
+@click.option("--data", "data_name", default="digits", show_default=True, help="Bundled set (see 'glassnet datasets') or a .csv/.npz file.")
+@click.option("--target", default=None, help="CSV target column (default: the last column).")
+@click.option("--task", type=click.Choice(TASK_CHOICES), default="auto", show_default=True, help="auto: integers with ≤ 20 values or text are classes, other numbers regression.")
+@click.option("--split", "split_text", default="0.6,0.2,0.2", show_default=True, help="train,dev,test fractions.")
+@click.option("--train-dev", type=click.FloatRange(0.0, 0.5), default=0.0, show_default=True, help="Fraction of the training split held out as the train-dev slice.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Folder for model.safetensors, history.csv, metrics.json, plots and checkpoints.")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=1, show_default=True, help="Epochs between checkpoints (with --out).")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None, help="Continue the run whose --out folder is DIR.")
+@click.option("--layers", "hidden", default="64,32", show_default=True, callback=layers_option, help="Hidden layer widths, e.g. 128,64 ('none' for logistic/softmax regression).")
+@click.option("--activation", type=click.Choice(list(ACTIVATIONS)), default="relu", show_default=True)
+@click.option("--optimizer", "optimizer_name", type=click.Choice(list(OPTIMIZERS)), default="adam", show_default=True)
+@click.option("--learning-rate", type=click.FloatRange(min=0.0, min_open=True), default=1e-3, show_default=True)
+@click.option("--beta", type=click.FloatRange(min=0.0, max=1.0, max_open=True), default=None, help="β of momentum and RMSprop, β₁ of Adam (default: the optimizer's own).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Mini-batch size (1 = stochastic).")
+@click.option("--epochs", type=click.IntRange(min=1), default=40, show_default=True)
+@click.option("--l2", type=click.FloatRange(min=0.0), default=0.0, show_default=True, help="L2 strength λ: cost + (λ/2m)·Σ‖W‖².")
+@click.option("--decay", type=click.Choice(list(DECAYS)), default="none", show_default=True)
+@click.option("--decay-rate", type=click.FloatRange(min=0.0), default=None, help="k of inverse-time (default 0.1), r of exponential (default 0.95), drop factor of step every 10 epochs (default 0.5).")
+@click.option("--keep-prob", type=click.FloatRange(min=0.0, max=1.0, min_open=True), default=1.0, show_default=True, help="Dropout keep probability after each hidden activation (1 = no dropout).")
+@click.option("--batchnorm", is_flag=True, help="Batch normalisation between each hidden Dense and its activation.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the results.")
+@click.option("--quiet", is_flag=True, help="No progress output.")
+@click.option("--human-error", type=click.FloatRange(min=0.0, max=1.0), default=None, help="Human-level error as a fraction (0.01 = 1%), for the bias/variance diagnosis.")
+@click.option("--learning-curve", "learning_curve_path", is_flag=False, flag_value="learning_curve.png", default=None, help="Also train on growing parts of the training set and plot train/dev error (default file learning_curve.png).")
+def train(
+    data_name: str,
+    hidden: tuple[int, ...],
+    activation: str,
+    optimizer_name: str,
+    learning_rate: float,
+    beta: float | None,
+    batch_size: int,
+    epochs: int,
+    l2: float,
+    decay: str,
+    decay_rate: float | None,
+    keep_prob: float,
+    batchnorm: bool,
+    seed: int,
+    as_json: bool,
+    quiet: bool,
+    target: str | None,
+    task: str,
+    split_text: str,
+    train_dev: float,
+    out_dir: str | None,
+    checkpoint_every: int,
+    resume_dir: str | None,
+    human_error: float | None,
+    learning_curve_path: str | None,
+) -> None:
+    """Train a network and report train/dev/test accuracy with the bias/variance diagnosis (and write a run folder with --out)."""
+    from glassnet.cli.reports import split_metrics, write_run_folder
+    from glassnet.nn.builders import build_network, build_optimizer, build_schedule
+    from glassnet.data.readers import load_data
+    from glassnet.data.splits import parse_split, split_dataset
+    from glassnet.files.checkpoints import Checkpointer
+    from glassnet.train.loop import fit
+
+    ctx = click.get_current_context()
+    if resume_dir is not None:
+        return _resume(ctx, resume_dir)
+    dataset = load_data(data_name, target, task, seed=seed)
+    splits = split_dataset(dataset, parse_split(split_text), seed=seed, train_dev=train_dev)
+    n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
+    network = build_network(n_outputs, hidden, activation, dataset.task, l2=l2, seed=seed, keep_prob=keep_prob, batchnorm=batchnorm)
+    optimizer = build_optimizer(optimizer_name, learning_rate, beta=beta)
+    schedule = build_schedule(decay, learning_rate, decay_rate)
+    resumed_epoch = ctx.meta.get("glassnet.resumed_epoch", 0)
+    checkpoint, options = None, {}
+    if out_dir is not None:
+        options = {name: list(value) if isinstance(value, tuple) else value for name, value in ctx.params.items()}
+        if Path(data_name).is_file():  # so --resume works from any folder
+            options["data_name"] = str(Path(data_name).resolve())
+        checkpoint = Checkpointer(Path(out_dir) / "checkpoints", checkpoint_every, resume=resumed_epoch > 0, extra={"options": options})
+    started = time.perf_counter()
+    history = fit(
+        network,
+        splits.X_train,
+        splits.y_train,
+        optimizer,
+        epochs=max(epochs - resumed_epoch, 0),
+        batch_size=batch_size,
+        schedule=schedule,
+        validation_data=(splits.X_dev, splits.y_dev),
+        verbose=0 if quiet else 1,
+        checkpoint=checkpoint,
+    )
+    seconds = time.perf_counter() - started
+    if history.interrupted:
+        click.echo(f"Interrupted: the state after epoch {len(history)} is saved in {checkpoint.directory}. "
+                   f"Continue with: glassnet train --resume {out_dir}", err=True)
+        ctx.exit(130)
+    results: dict[str, Any] = {"data": data_name, "task": dataset.task, "epochs_run": len(history), "seconds": round(seconds, 3)}
+    results.update(split_metrics(network, splits))
+    diagnosis = _diagnose_run(results, human_error)
+    if learning_curve_path is not None:
+        if out_dir is not None and not Path(learning_curve_path).is_absolute() and Path(learning_curve_path).parent == Path("."):
+            learning_curve_path = str(Path(out_dir) / learning_curve_path)  # a bare file name goes into the run folder
+        results["learning_curve"] = _learning_curve(network, optimizer, schedule, splits, epochs, batch_size, seed, learning_curve_path, quiet)
+    if out_dir is not None:
+        results["files"] = write_run_folder(out_dir, network, dataset, splits, history, {**results, "options": options})
+    if as_json:
+        click.echo(json.dumps(results))
+        return
+    _print_results(results)
+    if diagnosis is not None:
+        click.echo(diagnosis.to_text())
+
+
+def _resume(ctx: click.Context, resume_dir: str) -> None:
+    """Re-run ``train`` with the options stored in the newest checkpoint of ``resume_dir``; --epochs may raise the total."""
+    from glassnet.files.checkpoints import latest_checkpoint
+    from glassnet.errors import ModelFileError
+
+    allowed = {"resume_dir", "epochs", "as_json", "quiet"}
+    given = [parameter.opts[0] for parameter in ctx.command.params
+             if parameter.name not in allowed and ctx.get_parameter_source(parameter.name) == ParameterSource.COMMANDLINE]
+    if given:
+        raise click.UsageError(f"--resume continues the stored run with its own options; only --epochs, --json and --quiet may be given. Received: {', '.join(given)}.")
+    state = latest_checkpoint(Path(resume_dir) / "checkpoints")
+    if state is None or not isinstance(state.extra.get("options"), dict):
+        raise ModelFileError(f"{resume_dir}: no checkpoint of a 'glassnet train --out' run to resume (looked in {Path(resume_dir) / 'checkpoints'}).")
+    options = dict(state.extra["options"])
+    for name in ("epochs", "as_json", "quiet"):
+        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE or name != "epochs":
+            options[name] = ctx.params[name]
+    known = {parameter.name for parameter in ctx.command.params}
+    options = {name: value for name, value in options.items() if name in known}
+    ctx.meta["glassnet.resumed_epoch"] = state.epoch
+    ctx.invoke(train, **{**options, "resume_dir": None, "out_dir": resume_dir})
+
+
+def _print_results(results: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    regression = results.get("task") == "regression"
+    columns = ("r2", "mse") if regression else ("accuracy", "error")
+    table = Table(title=f"glassnet on {results['data']} ({results['epochs_run']} epochs, {results['seconds']:.1f} s)", min_width=44)
+    table.add_column("split")
+    for column in columns:
+        table.add_column("R²" if column == "r2" else column, justify="right")
+    for split in ("train", "train_dev", "dev", "test"):
+        if f"{split}_{columns[0]}" in results:
+            values = [results[f"{split}_{column}"] for column in columns]
+            table.add_row(split.replace("_", "-"), *("n/a" if value is None else f"{value:.4f}" for value in values))
+    console = Console(file=sys.stdout)
+    console.print(table)
+    if results.get("files"):
+        console.print(f"wrote {', '.join(results['files'])}")
+
+
+def _diagnose_run(results: dict[str, Any], human_error: float | None) -> Any:
+    """The advisor on this run's error rates (classification only), stored in ``results["diagnosis"]``."""
+    from glassnet.strategy.diagnose import diagnose
+
+    if "train_error" not in results:
+        return None
+    diagnosis = diagnose(results["train_error"], human_error, results.get("train_dev_error"), results.get("dev_error"), results.get("test_error"), unit="fraction")
+    results["diagnosis"] = diagnosis.to_dict()
+    return diagnosis
+
+
+def _learning_curve(network: Any, optimizer: Any, schedule: Any, splits: Any, epochs: int, batch_size: int, seed: int, path: str, quiet: bool) -> dict[str, Any]:
+    """Train fresh copies of the network on growing parts of the training split; plot to ``path``."""
+    from glassnet.strategy.learning_curve import learning_curve
+    from glassnet.plots import plot_learning_curve
+
+    if not quiet:
+        click.echo("learning curve: training on 10%, 25%, 50%, 75% and 100% of the training rows", err=True)
+    curve = learning_curve(network, optimizer, splits.X_train, splits.y_train, splits.X_dev, splits.y_dev, epochs=epochs, batch_size=batch_size, schedule=schedule, seed=seed)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return {**curve.to_dict(), "plot": str(plot_learning_curve(curve, path))}
+

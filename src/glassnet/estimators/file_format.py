@@ -1,0 +1,120 @@
+"""The estimator file: a fitted ``GlassClassifier``/``GlassRegressor`` in the checksummed container, no pickle.
+
+The file is a container of format ``glassnet-estimator``: the network's arrays and config as in a model
+file, and an ``estimator`` entry (covered by the checksum) with the constructor arguments and the
+fitted labels. Reading validates both before building anything.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from glassnet.errors import ConfigError, DataError, GlassnetError, ModelFileError
+from glassnet.files.container import read_container, write_container
+from glassnet.files.model_file import network_from_arrays
+from glassnet.nn.network import Network
+
+if TYPE_CHECKING:
+    from glassnet.estimators.base import _GlassEstimator
+
+ESTIMATOR_FORMAT = "glassnet-estimator"
+_ESTIMATOR_FIELDS = ("config", "estimator")
+
+
+def save_estimator(estimator: Any, path: str | Path) -> None:
+    """Write a fitted ``GlassClassifier``/``GlassRegressor`` to ``path``, atomically, in the safe format.
+
+    The file is a model file of format ``glassnet-estimator``: the network's arrays and config as for
+    :func:`glassnet.save`, and an ``estimator`` entry (covered by the checksum) holding the constructor arguments
+    and fitted labels from :func:`estimator_description`. :func:`glassnet.load` returns the
+    estimator, ready to predict; nothing is unpickled.
+    """
+    if getattr(estimator, "network_", None) is None:
+        raise ModelFileError(f"{path}: the {type(estimator).__name__} is not fitted; call fit before saving it.")
+    network = estimator.network_
+    fields = {"config": network.get_config(), "estimator": estimator_description(estimator)}
+    write_container(path, ESTIMATOR_FORMAT, fields, network.state_arrays())
+
+
+def load_estimator(path: str | Path) -> Any:
+    """Read a file written by :func:`save_estimator` back into a fitted estimator."""
+    parsed, tensors = read_container(path, ESTIMATOR_FORMAT, _ESTIMATOR_FIELDS)
+    network = network_from_arrays(path, parsed["config"], tensors)
+    try:
+        return estimator_from_description(parsed["estimator"], network)
+    except GlassnetError as error:
+        raise ModelFileError(f"{path}: {error}") from None
+
+
+def estimator_description(estimator: _GlassEstimator) -> dict[str, Any]:
+    """What a model file stores beside the network of a fitted estimator, as JSON-able data.
+
+    The class name, the constructor arguments (a ``class_weight`` dict as ``[label, weight]`` pairs, since
+    JSON keys are strings; a ``random_state`` that is not an int as None) and the fitted attributes that are
+    not arrays of the network: ``classes_`` with its dtype or ``n_outputs_``, ``n_features_in_``,
+    ``feature_names_in_``, ``n_iter_``, ``loss_curve_``. The optimizer state is not kept: ``partial_fit``
+    after loading starts with fresh moments.
+    """
+    from glassnet.estimators.base import _check_widths
+    from glassnet.estimators.models import ESTIMATORS, GlassClassifier
+    from sklearn.utils.validation import check_is_fitted
+
+    if type(estimator).__name__ not in ESTIMATORS:
+        raise ConfigError(f"Only GlassClassifier and GlassRegressor can be described. Received: {type(estimator).__name__}")
+    check_is_fitted(estimator)
+    params = estimator.get_params(deep=False)
+    params["hidden_layer_sizes"] = list(_check_widths(type(estimator).__name__, "hidden_layer_sizes", params["hidden_layer_sizes"]))
+    if not (isinstance(params["random_state"], Integral) and not isinstance(params["random_state"], bool)):
+        params["random_state"] = None
+    if isinstance(params.get("class_weight"), dict):
+        params["class_weight"] = {"pairs": [[np.asarray(label).tolist(), float(weight)] for label, weight in params["class_weight"].items()]}
+    fitted: dict[str, Any] = {"n_features_in": int(estimator.n_features_in_), "n_iter": int(estimator.n_iter_)}
+    fitted["loss_curve"] = [float(cost) for cost in estimator.loss_curve_]
+    names = getattr(estimator, "feature_names_in_", None)
+    fitted["feature_names_in"] = None if names is None else [str(name) for name in names]
+    if isinstance(estimator, GlassClassifier):
+        fitted["classes"], fitted["classes_dtype"] = estimator.classes_.tolist(), estimator.classes_.dtype.str
+    else:
+        fitted["n_outputs"] = int(estimator.n_outputs_)
+    return {"class_name": type(estimator).__name__, "params": params, "fitted": fitted}
+
+
+def estimator_from_description(description: dict[str, Any], network: Network) -> _GlassEstimator:
+    """Rebuild a fitted estimator from :func:`estimator_description` output and its loaded network."""
+    from glassnet.estimators.models import ESTIMATORS, GlassClassifier
+
+    if not isinstance(description, dict) or description.get("class_name") not in ESTIMATORS:
+        raise DataError(f"Not an estimator description (expected class_name GlassClassifier or GlassRegressor): {description!r:.200}")
+    params, fitted = dict(description.get("params", {})), description.get("fitted", {})
+    params["hidden_layer_sizes"] = tuple(params.get("hidden_layer_sizes", ()))
+    if isinstance(params.get("class_weight"), dict):
+        params["class_weight"] = {label: weight for label, weight in params["class_weight"]["pairs"]}
+    try:
+        estimator = ESTIMATORS[description["class_name"]](**params)
+        estimator.n_features_in_ = int(fitted["n_features_in"])
+        if fitted.get("feature_names_in") is not None:
+            estimator.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+        if isinstance(estimator, GlassClassifier):
+            dtype = np.dtype(fitted["classes_dtype"])
+            if dtype.kind not in "biufUO" or dtype.itemsize > 4096:
+                raise ValueError(f"classes_ cannot have dtype {dtype}")
+            estimator.classes_ = np.asarray(fitted["classes"], dtype=dtype)
+            outputs = 1 if len(estimator.classes_) == 2 else len(estimator.classes_)
+        else:
+            estimator.n_outputs_ = outputs = int(fitted["n_outputs"])
+        estimator.n_iter_, estimator.loss_curve_ = int(fitted["n_iter"]), [float(cost) for cost in fitted["loss_curve"]]
+    except (TypeError, KeyError, ValueError) as error:
+        raise DataError(f"Invalid estimator description: {error!r}") from None
+    if (network.input_units, network.output_units) != (estimator.n_features_in_, outputs):
+        raise DataError(
+            f"The network maps {network.input_units} inputs to {network.output_units} outputs; the estimator description "
+            f"needs {estimator.n_features_in_} to {outputs}."
+        )
+    estimator.network_, estimator.optimizer_state_ = network, None
+    estimator.validation_scores_, estimator.best_epoch_ = None, None
+    return estimator
+

@@ -1,0 +1,288 @@
+"""Crash-safe training checkpoints and bit-exact resume.
+
+A checkpoint is a safetensors file (the container of :mod:`glassnet.files.container`, with its checksum) holding
+the whole training state after a completed epoch:
+
+* tensors ``network.<name>`` — every array of ``network.state_arrays()`` (weights and buffers);
+* tensors ``optimizer.<moment>.<name>`` — the optimizer's per-parameter moments (Adam's v and s);
+* JSON ``config`` — the network config; JSON ``training`` — the optimizer and schedule configs, the
+  optimizer's scalar state (the step count t), the number of completed epochs (the schedule's
+  position), the state of the network's random generator and the History records;
+* JSON ``extra`` — whatever the caller wants back on resume (the CLI stores its run options).
+
+Files are named ``checkpoint-000012.safetensors`` (12 completed epochs) and written atomically
+(temporary file in the same folder, flush + fsync, ``os.replace``, fsync of the folder); the newest
+two are kept. Reading takes the newest file whose checksum and layout verify and falls back to the
+older one if the newest is damaged. Temporary files left by a killed writer are removed.
+
+Resuming restores the weights, buffers, optimizer moments and step count, and the generator state
+(the next epoch's shuffle and dropout masks), and evaluates the schedule at the true epoch, so N
+epochs + resume + N epochs gives exactly the weights of 2N epochs in one run.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from glassnet._validation import check_bool, check_positive_int
+from glassnet.errors import ConfigError, ModelFileError
+from glassnet.train.state import copy_state, restore_state, split_state
+from glassnet.files.atomic import fsync_folder
+from glassnet.files.container import read_container, write_container
+from glassnet.files.model_file import network_from_arrays
+from glassnet.serialization import serialize
+
+if TYPE_CHECKING:
+    from glassnet.nn.network import Network
+    from glassnet.optim.optimizers import Optimizer
+    from glassnet.optim.schedules import Schedule
+    from glassnet.train.history import History
+
+FORMAT = "glassnet-checkpoint"
+KEEP = 2
+_NAME = re.compile(r"^checkpoint-(\d{6,})\.safetensors$")
+_TEMPORARY = re.compile(r"^\.checkpoint-\d+\.safetensors\..*\.tmp$")
+_FIELDS = ("config", "training", "extra")
+
+
+@dataclass
+class TrainingState:
+    """What one checkpoint holds; :meth:`apply` puts it back into a network and optimizer state."""
+
+    path: Path
+    network_config: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    optimizer: dict[str, Any]
+    optimizer_scalars: dict[str, Any]
+    optimizer_moments: dict[str, dict[str, np.ndarray]]
+    schedule: dict[str, Any] | None
+    rng_state: dict[str, Any]
+    epoch: int
+    history: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def build_network(self) -> "Network":
+        """A new network with the checkpoint's weights, buffers and generator state."""
+        network = network_from_arrays(self.path, self.network_config, self.arrays)
+        self._set_rng(network)
+        return network
+
+    def apply(self, network: "Network", optimizer: "Optimizer") -> dict[str, Any]:
+        """Load weights, buffers and generator state into ``network``; return the optimizer state to continue with.
+
+        The network and optimizer must have the configs the checkpoint was written with.
+        """
+        if network.get_config() != self.network_config:
+            raise ConfigError(f"{self.path} was written for a different network: {self.network_config} vs {network.get_config()}.")
+        if serialize(optimizer) != self.optimizer:
+            raise ConfigError(f"{self.path} was written with optimizer {self.optimizer}; this run uses {serialize(optimizer)}.")
+        network.load_state_arrays(self.arrays)
+        self._set_rng(network)
+        state = optimizer.init(network.parameters())
+        for key, value in state.items():
+            if isinstance(value, dict):
+                for name, target in value.items():
+                    stored = self.optimizer_moments.get(key, {}).get(name)
+                    if stored is None or stored.shape != target.shape or stored.dtype != target.dtype:
+                        raise ModelFileError(f"{self.path}: optimizer moment {key}.{name} is missing or does not match {target.dtype}{list(target.shape)}.")
+                    np.copyto(target, stored)
+        state.update(self.optimizer_scalars)
+        return state
+
+    def _set_rng(self, network: "Network") -> None:
+        try:
+            network.rng.bit_generator.state = self.rng_state
+        except (TypeError, ValueError, KeyError) as error:
+            raise ModelFileError(f"{self.path}: the generator state cannot be restored ({error}).") from None
+
+
+def checkpoint_paths(directory: str | Path) -> list[Path]:
+    """Checkpoint files in ``directory``, newest (most epochs) first."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        return []
+    found = [(int(match.group(1)), path) for path in folder.iterdir() if (match := _NAME.match(path.name))]
+    return [path for _, path in sorted(found, reverse=True)]
+
+
+def remove_temporary_files(directory: str | Path) -> list[Path]:
+    """Delete temporary files a killed writer left in ``directory``; return what was removed."""
+    folder = Path(directory)
+    removed = [path for path in folder.iterdir() if _TEMPORARY.match(path.name)] if folder.is_dir() else []
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def save_checkpoint(
+    directory: str | Path,
+    network: "Network",
+    optimizer: "Optimizer",
+    optimizer_state: dict[str, Any],
+    schedule: "Schedule | None",
+    epoch: int,
+    history: list[dict[str, Any]],
+    extra: dict[str, Any] | None = None,
+    keep: int = KEEP,
+) -> Path:
+    """Write the training state after ``epoch`` completed epochs; keep the newest ``keep`` files."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors = {f"network.{name}": value for name, value in network.state_arrays().items()}
+    scalars, moments = split_state(optimizer_state)
+    for key, arrays in moments.items():
+        tensors.update({f"optimizer.{key}.{name}": array for name, array in arrays.items()})
+    training = {
+        "epoch": int(epoch),
+        "optimizer": serialize(optimizer),
+        "optimizer_scalars": scalars,
+        "schedule": None if schedule is None else serialize(schedule),
+        "rng": network.rng.bit_generator.state,
+        "history": history,
+    }
+    path = folder / f"checkpoint-{int(epoch):06d}.safetensors"
+    write_container(path, FORMAT, {"config": network.get_config(), "training": training, "extra": extra or {}}, tensors)
+    for old in checkpoint_paths(folder)[keep:]:
+        old.unlink(missing_ok=True)
+    fsync_folder(folder)
+    return path
+
+
+def read_checkpoint(path: str | Path) -> TrainingState:
+    """One checkpoint file; a damaged or malformed one raises :class:`ModelFileError`."""
+    parsed, tensors = read_container(path, FORMAT, _FIELDS)
+    training = parsed["training"]
+    keys = ("epoch", "optimizer", "optimizer_scalars", "schedule", "rng", "history")
+    if not isinstance(training, dict) or any(key not in training for key in keys):
+        raise ModelFileError(f"{path}: the training entry must be a table with {list(keys)}.")
+    epoch = training["epoch"]
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise ModelFileError(f"{path}: the epoch must be a non-negative integer. Received: {epoch!r}")
+    for key, kind in (("history", list), ("optimizer_scalars", dict), ("rng", dict), ("optimizer", dict)):
+        if not isinstance(training[key], kind):
+            raise ModelFileError(f"{path}: the training entry {key!r} must be a {kind.__name__}. Received: {type(training[key]).__name__}")
+    moments: dict[str, dict[str, np.ndarray]] = {}
+    for name, array in tensors.items():
+        if name.startswith("optimizer."):
+            moment, _, parameter = name[len("optimizer.") :].partition(".")
+            moments.setdefault(moment, {})[parameter] = array
+    arrays = {name[len("network.") :]: array for name, array in tensors.items() if name.startswith("network.")}
+    return TrainingState(
+        Path(path), parsed["config"], arrays, training["optimizer"], dict(training["optimizer_scalars"]), moments,
+        training["schedule"], training["rng"], epoch, training["history"], parsed["extra"] if isinstance(parsed["extra"], dict) else {},
+    )
+
+
+def latest_checkpoint(directory: str | Path) -> TrainingState | None:
+    """The newest checkpoint in ``directory`` that verifies (None if there is none at all).
+
+    A damaged newest file is skipped for the older one; if every file is damaged, the error names each.
+    """
+    problems = []
+    for path in checkpoint_paths(directory):
+        try:
+            state = read_checkpoint(path)
+            state.build_network()  # the config and arrays must form a network, not only pass the checksum
+            return state
+        except ModelFileError as error:
+            problems.append(str(error))
+    if problems:
+        raise ModelFileError(f"{directory}: no usable checkpoint: " + " | ".join(problems))
+    return None
+
+
+class Checkpointer:
+    """Handed to :func:`glassnet.train.loop.fit` as ``checkpoint=``: writes a checkpoint into ``directory``
+    every ``every`` epochs, after the last one and on Ctrl-C; with ``resume=True`` it first continues from
+    the newest readable checkpoint there (if any). ``extra`` (JSON-able) is stored with each checkpoint.
+
+    It keeps, in memory, the state at the end of the last completed epoch, so an interrupt in the middle
+    of an epoch saves (and puts back) a consistent state rather than half an epoch. A run that does not
+    resume replaces the checkpoints already in the folder when it writes its first one.
+    """
+
+    def __init__(self, directory: str | Path, every: int = 1, resume: bool = False, extra: dict[str, Any] | None = None) -> None:
+        self.every = check_positive_int("Checkpointer", "every", every)
+        self.resume = check_bool("Checkpointer", "resume", resume)
+        self.directory = Path(directory)
+        self.extra = extra or {}
+        self.network: "Network | None" = None
+        self.optimizer: "Optimizer | None" = None
+        self.schedule: "Schedule | None" = None
+        self._snapshot: tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any], int, int] | None = None
+        self._written_epoch: int | None = None
+        #: True until this run resumes or writes: checkpoints already in the folder then belong to another run
+        self._fresh = True
+
+    def start(self, network: "Network", optimizer: "Optimizer", schedule: "Schedule | None", state: dict[str, Any],
+              history: "History", initial_epoch: int) -> int:
+        """Bind to the run; resume into ``state`` and ``history`` if asked; return the epoch to start at."""
+        self.network, self.optimizer, self.schedule = network, optimizer, schedule
+        self.directory.mkdir(parents=True, exist_ok=True)
+        remove_temporary_files(self.directory)
+        resumed = self._resume(state, history) if self.resume else None
+        epoch = initial_epoch if resumed is None else resumed
+        self._remember(epoch, state, history)
+        return epoch
+
+    def _resume(self, optimizer_state: dict[str, Any], history: "History") -> int | None:
+        """Load the newest checkpoint (if any) into the network, ``optimizer_state`` and ``history``; return its epoch."""
+        state = latest_checkpoint(self.directory)
+        if state is None:
+            return None
+        if state.schedule != (None if self.schedule is None else serialize(self.schedule)):
+            raise ConfigError(f"{state.path} was written with schedule {state.schedule}; this run uses {self.schedule!r}.")
+        restored = state.apply(self.network, self.optimizer)
+        self._fresh = False
+        optimizer_state.clear()
+        optimizer_state.update(restored)
+        history.epochs[:] = state.history
+        self._written_epoch = state.epoch
+        return state.epoch
+
+    def _remember(self, epoch: int, optimizer_state: dict[str, Any], history: "History") -> None:
+        arrays = {name: value.copy() for name, value in self.network.state_arrays().items()}
+        rng_state = copy.deepcopy(self.network.rng.bit_generator.state)
+        self._snapshot = (arrays, copy_state(optimizer_state), rng_state, epoch, len(history))
+
+    def epoch_done(self, epochs_done: int, optimizer_state: dict[str, Any], history: "History") -> None:
+        """Snapshot the state after ``epochs_done`` completed epochs; write it when that is a multiple of ``every``."""
+        self._remember(epochs_done, optimizer_state, history)
+        if epochs_done % self.every == 0:
+            self._save(optimizer_state, history, epochs_done)
+
+    def _save(self, optimizer_state: dict[str, Any], history: "History", epoch: int) -> Path:
+        """Write a checkpoint. The first save of a run that did not resume first removes the checkpoints of
+        an earlier run in the folder: with more epochs, they would otherwise count as newer than this run's
+        (and the rotation would delete this run's files instead)."""
+        if self._fresh:
+            for stale in checkpoint_paths(self.directory):
+                stale.unlink(missing_ok=True)
+            self._fresh = False
+        path = save_checkpoint(self.directory, self.network, self.optimizer, optimizer_state, self.schedule, epoch, history.epochs, self.extra)
+        self._written_epoch = epoch
+        return path
+
+    def finish(self, optimizer_state: dict[str, Any], history: "History") -> None:
+        """After the last epoch: make sure the last remembered state is on disk."""
+        assert self._snapshot is not None, "start() is called before the first epoch"
+        epoch = self._snapshot[3]
+        if self._written_epoch != epoch:
+            self._save(optimizer_state, history, epoch)
+
+    def interrupted(self, optimizer_state: dict[str, Any], history: "History") -> int:
+        """On Ctrl-C: put back the state of the last completed epoch, save it, and return that epoch."""
+        assert self._snapshot is not None, "start() is called before the first epoch"
+        arrays, saved_state, rng_state, epoch, length = self._snapshot
+        self.network.load_state_arrays(arrays)
+        self.network.rng.bit_generator.state = rng_state
+        restore_state(optimizer_state, saved_state)
+        del history.epochs[length:]
+        self.finish(optimizer_state, history)
+        return epoch

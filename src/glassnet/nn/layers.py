@@ -1,0 +1,275 @@
+"""Layers: each ``forward`` caches exactly what its ``backward`` needs.
+
+Arrays are batch-first. A layer receives ``x`` of shape ``(m, n_in)`` — m samples in rows — and
+returns ``(m, n_out)``. The course writes one sample per *column* (``Z = W·X + b`` with
+``X (n_in, m)``); glassnet's ``Z = X @ W + b`` with ``W (n_in, n_out)`` is the same computation
+transposed, so ``dW = Xᵀ·dZ`` here is the course's ``dW = dZ·Xᵀ``.
+
+Every layer has three dictionaries:
+``params``  trainable arrays (``"W"``, ``"b"``, ``"gamma"``, ``"beta"``) — what optimizers and L2 see;
+``grads``   arrays of the same names and shapes, filled by ``backward``;
+``buffers`` non-trainable state needed for inference (e.g. running statistics); never trained.
+The network may replace ``params``/``grads`` entries by views into one flat array, so layers only ever
+write into them in place.
+
+Layers are built lazily: ``build(n_in, rng, dtype)`` is called by the network with the width of the
+input once it is known, and returns the output width.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet.nn._math import sigmoid
+from glassnet._validation import check_bool, check_positive_int, check_real
+from glassnet.nn._workspace import Workspace
+from glassnet.errors import ConfigError
+from glassnet.nn.initializers import Initializer, get_initializer
+from glassnet.serialization import Configurable, deserialize, register, serialize
+
+
+class Layer(Configurable):
+    """Base class. Subclasses implement ``forward``, ``backward`` and ``get_config``.
+
+    ``needs_input_gradient`` is set to False by the network for the first layer, whose input gradient
+    nobody uses, so it skips that matrix product.
+    """
+
+    #: names in ``params`` that L2 regularisation applies to
+    regularized: tuple[str, ...] = ()
+    #: the fewest rows a training batch may have (BatchNorm needs 2 to measure a variance)
+    min_training_rows: int = 1
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.buffers: dict[str, np.ndarray] = {}
+        self.input_units: int | None = None
+        self.needs_input_gradient = True
+        self.dtype = np.dtype("float32")
+        self.rng: np.random.Generator | None = None
+        self._workspace = Workspace()
+
+    @property
+    def built(self) -> bool:
+        return self.input_units is not None
+
+    def build(self, input_units: int, rng: np.random.Generator, dtype: np.dtype | str = "float32") -> int:
+        """Create parameters for an input of width ``input_units``; return the output width."""
+        self.input_units = int(input_units)
+        self.rng = rng
+        self.dtype = np.dtype(dtype)
+        return self.input_units
+
+    def output_array(self, name: str, shape: tuple[int, ...], training: bool) -> np.ndarray:
+        """Scratch array for an output: reused across steps in training, fresh at inference."""
+        if training:
+            return self._workspace.get(name, shape, self.dtype)
+        return np.empty(shape, dtype=self.dtype)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """Compute the output for ``x (m, n_in)``; in training, cache what ``backward`` needs."""
+        raise NotImplementedError
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        """Given ∂J/∂output ``(m, n_out)``, fill ``grads`` and return ∂J/∂x ``(m, n_in)``.
+
+        Returns None when ``needs_input_gradient`` is False.
+        """
+        raise NotImplementedError
+
+    def _check_cached(self, value: Any) -> None:
+        if value is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward(training=True).")
+
+
+@register("layer")
+class Dense(Layer):
+    """Fully connected layer: ``Z = X @ W + b``.
+
+    Shapes: ``X (m, n_in)``, ``W (n_in, units)``, ``b (units,)``, ``Z (m, units)``.
+    Backward, given ``dZ = ∂J/∂Z (m, units)``::
+
+        dW = Xᵀ @ dZ          (n_in, units)
+        db = Σ_rows dZ        (units,)
+        dX = dZ @ Wᵀ          (m, n_in)
+
+    ``dZ`` already carries the 1/m of the batch-mean cost (losses return mean gradients), so there is
+    no extra division here. ``initializer`` is ``"he"`` (default), ``"xavier"``, ``"normal"``,
+    ``"zeros"`` or an :class:`~glassnet.initializers.Initializer`. When the layer is followed by
+    ``BatchNorm``, its bias is redundant (batch norm subtracts the mean, then adds its own β), so
+    pass ``use_bias=False``.
+    """
+
+    regularized = ("W",)
+
+    def __init__(self, units: int, initializer: "str | Initializer | dict" = "he", use_bias: bool = True) -> None:
+        super().__init__()
+        self.units = check_positive_int("Dense", "units", units)
+        self.initializer = get_initializer(initializer)
+        self.use_bias = check_bool("Dense", "use_bias", use_bias)
+        self._x: np.ndarray | None = None
+
+    def build(self, input_units: int, rng: np.random.Generator, dtype: np.dtype | str = "float32") -> int:
+        super().build(input_units, rng, dtype)
+        self.params = {"W": np.ascontiguousarray(self.initializer((self.input_units, self.units), rng, self.dtype))}
+        if self.use_bias:
+            self.params["b"] = np.zeros(self.units, dtype=self.dtype)
+        self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+        return self.units
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        z = self.output_array("z", (x.shape[0], self.units), training)
+        np.matmul(x, self.params["W"], out=z)
+        if self.use_bias:
+            z += self.params["b"]
+        if training:
+            self._x = x
+        return z
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        x = self._x
+        self._check_cached(x)
+        np.matmul(x.T, dout, out=self.grads["W"])
+        if self.use_bias:
+            np.add.reduce(dout, axis=0, out=self.grads["b"])
+        if not self.needs_input_gradient:
+            return None
+        dx = self._workspace.get("dx", x.shape, self.dtype)
+        return np.matmul(dout, self.params["W"].T, out=dx)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"units": self.units, "initializer": serialize(self.initializer), "use_bias": self.use_bias}
+
+
+class Activation(Layer):
+    """Element-wise activation ``A = g(Z)``; backward is ``dZ = dA ⊙ g′(Z)``. No parameters."""
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+
+@register("layer")
+class ReLU(Activation):
+    """``A = max(Z, 0)``; ``g′(Z) = 1 where Z > 0 else 0`` (the subgradient 0 is used at Z = 0).
+
+    The cache is the mask ``Z > 0`` (m, n) as 1.0/0.0 in the layer's dtype, the only thing backward
+    needs; in training the output is computed from it, ``A = Z ⊙ mask``. (A float mask multiplies
+    without the casting buffers a boolean one needs, and compare-then-multiply is faster than maximum.)
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        a = self.output_array("a", x.shape, training)
+        if not training:
+            return np.maximum(x, 0, out=a)
+        positive = np.greater(x, 0, out=self._workspace.get("positive", x.shape, np.bool_))
+        self._mask = self._workspace.get("mask", x.shape, self.dtype)
+        np.copyto(self._mask, positive)
+        return np.multiply(x, self._mask, out=a)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._check_cached(self._mask)
+        dx = self._workspace.get("dx", dout.shape, self.dtype)
+        return np.multiply(dout, self._mask, out=dx)
+
+
+@register("layer")
+class LeakyReLU(Activation):
+    """``A = Z where Z > 0 else slope·Z`` (slope = 0.01 by default); ``g′ = 1 or slope``."""
+
+    def __init__(self, slope: float = 0.01) -> None:
+        super().__init__()
+        self.slope = check_real("LeakyReLU", "slope", slope, low=0.0, high=1.0, high_open=True)
+        self._mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        a = self.output_array("a", x.shape, training)
+        np.multiply(x, self.slope, out=a)
+        np.maximum(x, a, out=a)  # for 0 ≤ slope < 1: max(z, slope·z) is z when z > 0, slope·z otherwise
+        if training:
+            self._mask = self._workspace.get("mask", x.shape, np.bool_)
+            np.greater(x, 0, out=self._mask)
+        return a
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._check_cached(self._mask)
+        dx = self._workspace.get("dx", dout.shape, self.dtype)
+        np.multiply(dout, self.slope, out=dx)
+        np.copyto(dx, dout, where=self._mask)
+        return dx
+
+    def get_config(self) -> dict[str, Any]:
+        return {"slope": self.slope}
+
+
+@register("layer")
+class Tanh(Activation):
+    """``A = tanh(Z)``; ``g′(Z) = 1 − A²``, so the cache is the output A."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._a: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        a = np.tanh(x, out=self.output_array("a", x.shape, training))
+        if training:
+            self._a = a
+        return a
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        a = self._a
+        self._check_cached(a)
+        dx = self._workspace.get("dx", dout.shape, self.dtype)
+        np.multiply(a, a, out=dx)
+        np.subtract(1.0, dx, out=dx)
+        dx *= dout
+        return dx
+
+
+@register("layer")
+class Sigmoid(Activation):
+    """``A = σ(Z) = 1/(1 + e^(−Z))`` (computed without overflow); ``g′(Z) = A·(1 − A)``.
+
+    Use it inside a network; for a binary output, leave the last Dense linear and let
+    :class:`~glassnet.losses.BinaryCrossEntropy` apply the sigmoid to the logits (more stable).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._a: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        a = sigmoid(x, out=self.output_array("a", x.shape, training))
+        if training:
+            self._a = a
+        return a
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        a = self._a
+        self._check_cached(a)
+        dx = self._workspace.get("dx", dout.shape, self.dtype)
+        np.subtract(1.0, a, out=dx)
+        dx *= a
+        dx *= dout
+        return dx
+
+
+ACTIVATIONS: dict[str, type[Activation]] = {"relu": ReLU, "leaky-relu": LeakyReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+
+
+def get_activation(name: str) -> Activation:
+    """A new activation layer from its CLI name: ``relu``, ``leaky-relu``, ``tanh`` or ``sigmoid``."""
+    if name not in ACTIVATIONS:
+        raise ConfigError(f"Unknown activation {name!r}; expected one of {', '.join(map(repr, ACTIVATIONS))}.")
+    return ACTIVATIONS[name]()
+
+
+def layer_from_config(data: dict[str, Any]) -> Layer:
+    """Rebuild a layer from ``serialize(layer)`` output."""
+    return deserialize("layer", data)

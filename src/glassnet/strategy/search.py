@@ -1,0 +1,325 @@
+"""Random hyperparameter search, coarse to fine, run in parallel through joblib (lesson 4).
+
+A trial is a pure function of ``(config, seed, data)`` (:func:`run_trial`): it builds the network,
+optimizer and schedule with :mod:`glassnet.nn.builders`, trains on the training split, and measures
+the error on the dev split. The same seed is used for every trial, so trials differ only by their
+hyperparameters. A trial that diverges or raises is recorded as ``failed`` with its reason; the
+search goes on.
+
+Rounds: round 1 samples the whole space (:mod:`glassnet.strategy.search_space`); each later round samples
+a space narrowed around the best trials so far. ``trials`` is the total, split evenly over rounds.
+
+Execution: joblib runs the trials of a round on ``n_jobs`` local processes (``n_jobs=1``: in this
+process), or, when ``scheduler="tcp://HOST:PORT"`` is given, on that Dask cluster through joblib's
+``dask`` backend (needs ``glassnet[distributed]``). Each trial limits BLAS to one thread, so the
+results do not depend on where it ran.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+import numpy as np
+
+from glassnet._validation import check_real
+from glassnet.errors import ConfigError, GlassnetError
+from glassnet.strategy.search_space import Distribution, SearchSpace, describe_space, narrow_space, parse_distribution, sample_configs
+
+
+def _layers_value(text: str) -> str:
+    from glassnet.nn.builders import parse_layers
+
+    widths = parse_layers(str(text))
+    return ",".join(map(str, widths)) if widths else "none"
+
+
+def _bool_value(text: Any) -> bool:
+    if isinstance(text, bool):
+        return text
+    lowered = str(text).strip().lower()
+    if lowered not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"expected true or false, got {text!r}")
+    return lowered in ("true", "1", "yes")
+
+
+#: Every hyperparameter a search may vary, with the type of its values (names as in ``glassnet train``).
+HYPERPARAMETERS: dict[str, Callable[[Any], Any]] = {
+    "learning_rate": float,
+    "l2": float,
+    "beta": float,
+    "decay_rate": float,
+    "keep_prob": float,
+    "batch_size": int,
+    "epochs": int,
+    "layers": _layers_value,
+    "activation": str,
+    "optimizer": str,
+    "decay": str,
+    "batchnorm": _bool_value,
+}
+NUMERIC = ("learning_rate", "l2", "beta", "decay_rate", "keep_prob", "batch_size", "epochs")
+
+#: The fixed values of every hyperparameter that is not searched (``glassnet train``'s defaults, 20 epochs).
+DEFAULTS: dict[str, Any] = {
+    "layers": "64,32",
+    "activation": "relu",
+    "optimizer": "adam",
+    "learning_rate": 1e-3,
+    "batch_size": 32,
+    "epochs": 20,
+    "l2": 0.0,
+    "decay": "none",
+    "decay_rate": 0.1,
+}
+
+#: Network options that only some builds of ``build_network`` accept (dropout and batch norm).
+_NETWORK_OPTIONS = ("keep_prob", "batchnorm")
+
+
+def parse_param(text: str) -> tuple[str, Distribution]:
+    """``"learning-rate=log:1e-4:1e-1"`` → ``("learning_rate", LogUniform(1e-4, 1e-1))``."""
+    name, equals, spec = text.partition("=")
+    name = name.strip().replace("-", "_")
+    if not equals or not spec:
+        raise ConfigError(f"--param expects NAME=DISTRIBUTION, e.g. learning-rate=log:1e-4:1e-1. Received: {text!r}")
+    if name not in HYPERPARAMETERS:
+        known = ", ".join(sorted(n.replace("_", "-") for n in HYPERPARAMETERS))
+        raise ConfigError(f"Unknown hyperparameter {name.replace('_', '-')!r} in --param {text!r}; expected one of {known}.")
+    distribution = parse_distribution(spec.strip(), HYPERPARAMETERS[name])
+    if distribution.kind != "choice" and name not in NUMERIC:
+        raise ConfigError(f"{name.replace('_', '-')} takes a list of values (choice:a|b|c), not a {distribution.kind} range. Received: {text!r}")
+    return name, distribution
+
+
+def _coerce(config: dict[str, Any]) -> dict[str, Any]:
+    """Integers for integer hyperparameters sampled from a continuous range (e.g. batch_size=log:16:256)."""
+    return {name: int(round(value)) if HYPERPARAMETERS.get(name) is int else value for name, value in config.items()}
+
+
+# ---------------------------------------------------------------------------------------------- trials
+@dataclass
+class TrialData:
+    """The arrays a trial trains and evaluates on; ``n_outputs`` classes (or regression targets)."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_dev: np.ndarray
+    y_dev: np.ndarray
+    task: str
+    n_outputs: int
+    name: str = "data"
+
+
+def load_trial_data(name: str, seed: int = 0) -> TrialData:
+    """A bundled set or a ``.csv``/``.npz`` file, split and scaled as ``glassnet train`` does by default."""
+    from glassnet.data.readers import load_data
+    from glassnet.data.splits import split_dataset
+
+    dataset = load_data(name, seed=seed)
+    splits = split_dataset(dataset, seed=seed)
+    n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
+    return TrialData(splits.X_train, splits.y_train, splits.X_dev, splits.y_dev, dataset.task, n_outputs, name)
+
+
+@dataclass
+class TrialResult:
+    """One trial: its config and, when ``status == "ok"``, its metrics and per-epoch history.
+
+    Errors are ``1 − accuracy`` (``1 − R²`` for regression); ``dev_accuracy`` is then R².
+    """
+
+    config: dict[str, Any]
+    seed: int
+    status: str
+    reason: str = ""
+    train_error: float = math.nan
+    dev_error: float = math.nan
+    dev_accuracy: float = math.nan
+    dev_cost: float = math.nan
+    epochs_run: int = 0
+    seconds: float = 0.0
+    history: dict[str, list[float]] = field(default_factory=dict)
+    trial: int = 0
+    round: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def run_trial(config: dict[str, Any], seed: int, data: TrialData) -> TrialResult:
+    """Train the network that ``config`` describes on ``data`` and measure it on the dev split.
+
+    Pure: the result depends only on the arguments. BLAS is limited to one thread and NumPy
+    overflows raise, so a diverging run stops at once and is reported as failed.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from glassnet.nn.builders import build_network, build_optimizer, build_schedule, parse_layers
+
+    full = {**DEFAULTS, **config}
+    started = time.perf_counter()
+    try:
+        with threadpool_limits(limits=1), np.errstate(over="raise", invalid="raise", divide="raise"):
+            extra = {name: full[name] for name in _NETWORK_OPTIONS if name in full}
+            network = build_network(data.n_outputs, parse_layers(full["layers"]), full["activation"], data.task, l2=full["l2"], seed=seed, **extra)
+            optimizer = build_optimizer(full["optimizer"], full["learning_rate"], beta=full.get("beta"))
+            schedule = build_schedule(full["decay"], full["learning_rate"], full["decay_rate"])
+            history = network.fit(
+                data.X_train, data.y_train, optimizer, epochs=full["epochs"], batch_size=full["batch_size"],
+                schedule=schedule, validation_data=(data.X_dev, data.y_dev), verbose=0,
+            )
+            train_score = network.score(data.X_train, data.y_train)
+            dev_cost, dev_score = network.evaluate(data.X_dev, data.y_dev)
+    except Exception as error:  # noqa: BLE001 - any failure of one trial is recorded, and the search goes on
+        kind = "diverged" if isinstance(error, (ArithmeticError, FloatingPointError)) else type(error).__name__
+        return TrialResult(dict(config), seed, "failed", f"{kind}: {error}", seconds=time.perf_counter() - started)
+    curves = {key: [float(v) for v in history[key]] for key in ("cost", "dev_cost", "dev_accuracy", "dev_r2") if history.epochs and key in history.epochs[0]}
+    return TrialResult(
+        dict(config), seed, "ok",
+        train_error=1.0 - train_score, dev_error=1.0 - dev_score, dev_accuracy=dev_score, dev_cost=dev_cost,
+        epochs_run=len(history), seconds=time.perf_counter() - started, history=curves,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- search
+def _rank_key(trial: TrialResult) -> tuple[float, float, int]:
+    """Dev error first; a dev set of a few hundred rows makes ties common, and the dev cost breaks them."""
+    return (trial.dev_error, trial.dev_cost, trial.trial)
+
+
+@dataclass
+class SearchResult:
+    """Every trial of every round, and the ranges (``{name: spec}``) each round sampled from."""
+
+    trials: list[TrialResult]
+    rounds: list[dict[str, str]]
+    base: dict[str, Any]
+
+    def ranked(self) -> list[TrialResult]:
+        """Successful trials by dev error (ties: lower dev cost first), then the failed ones."""
+        done = sorted((t for t in self.trials if t.ok), key=_rank_key)
+        return done + [t for t in self.trials if not t.ok]
+
+    @property
+    def best(self) -> TrialResult | None:
+        """The trial with the lowest dev error (None when every trial failed)."""
+        ranked = self.ranked()
+        return ranked[0] if ranked and ranked[0].ok else None
+
+    @property
+    def failed(self) -> list[TrialResult]:
+        return [t for t in self.trials if not t.ok]
+
+    def round_best(self) -> list[float | None]:
+        """The lowest dev error of each round (None for a round where every trial failed)."""
+        errors = [[t.dev_error for t in self.trials if t.round == index and t.ok] for index in range(1, len(self.rounds) + 1)]
+        return [min(values) if values else None for values in errors]
+
+    def best_config(self) -> dict[str, Any]:
+        """The fixed values merged with the best trial's sampled ones: a complete ``glassnet train`` config."""
+        if self.best is None:
+            reasons = "; ".join(sorted({t.reason for t in self.trials}))[:500]
+            raise GlassnetError(f"Every trial of the search failed: {reasons}")
+        return {**self.base, **self.best.config}
+
+
+def _per_round(trials: int, rounds: int) -> list[int]:
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ConfigError(f"search(trials=...) expects a positive integer. Received: trials={trials!r}")
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= trials:
+        raise ConfigError(f"search(rounds=...) expects an integer from 1 to trials ({trials}). Received: rounds={rounds!r}")
+    return [trials // rounds + (1 if index < trials % rounds else 0) for index in range(rounds)]
+
+
+def _dask_client(scheduler: str) -> Any:
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise ConfigError("--scheduler needs Dask: pip install 'glassnet[distributed]'.") from None
+    try:
+        return Client(scheduler, timeout=30, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise ConfigError(f"Cannot reach the Dask scheduler at {scheduler!r}: {error}") from None
+
+
+def _dask_backend(stack: contextlib.ExitStack, scheduler: str, data: Any) -> None:
+    """Make joblib run on the cluster for the rest of ``stack``: one client and one backend for every round.
+
+    The data is scattered to the workers once, when the backend is made; a backend per round would
+    scatter it again under the same key while the previous round's copy is being released.
+    """
+    from joblib import parallel_config
+
+    client = stack.enter_context(_dask_client(scheduler))
+    stack.enter_context(parallel_config(backend="dask", client=client, scatter=None if data is None else [data]))
+
+
+def _run_round(trial: Callable[..., TrialResult], configs: list[dict[str, Any]], seed: int, data: Any, n_jobs: int) -> list[TrialResult]:
+    from joblib import Parallel, delayed
+
+    return list(Parallel(n_jobs=n_jobs)(delayed(trial)(config, seed, data) for config in configs))
+
+
+def search(
+    space: SearchSpace,
+    data: Any,
+    trials: int = 20,
+    rounds: int = 1,
+    base: dict[str, Any] | None = None,
+    seed: int = 0,
+    n_jobs: int = 1,
+    scheduler: str | None = None,
+    trial: Callable[[dict[str, Any], int, Any], TrialResult] = run_trial,
+    top_fraction: float = 0.25,
+    shrink: float = 0.5,
+    on_round: Callable[[int, dict[str, str]], None] | None = None,
+) -> SearchResult:
+    """Random search over ``space``, coarse to fine over ``rounds`` rounds; return every trial.
+
+    data          what ``trial`` receives (a :class:`TrialData` for :func:`run_trial`)
+    base          fixed values of the hyperparameters that are not searched (default :data:`DEFAULTS`)
+    seed          seeds the sampling of each round and every trial's network
+    trial         ``trial(config, seed, data) -> TrialResult``; ``config`` is ``base`` updated with the
+                  sampled values (a module-level function, so that worker processes can import it)
+    n_jobs        local worker processes (joblib; 1 runs in this process, −1 all cores)
+    scheduler     ``tcp://HOST:PORT`` of a Dask scheduler: run the trials there instead
+    top_fraction  the share of the successful trials so far that a round narrows around (at least 2)
+    shrink        the most a later round's range may keep of the previous one (0.5: half, in log units
+                  for log ranges)
+    on_round      called with ``(round, ranges)`` before each round (progress reporting)
+    """
+    if not space:
+        raise ConfigError("search needs at least one hyperparameter to vary (e.g. learning-rate=log:1e-4:1e-1).")
+    counts = _per_round(trials, rounds)
+    check_real("search", "top_fraction", top_fraction, low=0.0, high=1.0, low_open=True)
+    check_real("search", "shrink", shrink, low=0.0, high=1.0, low_open=True)
+    base = {**DEFAULTS, **(base or {})}
+    results: list[TrialResult] = []
+    ranges: list[dict[str, str]] = []
+    with contextlib.ExitStack() as stack:
+        if scheduler:
+            _dask_backend(stack, scheduler, data)
+            n_jobs = -1  # as many trials at once as the cluster has worker threads
+        for index, count in enumerate(counts, start=1):
+            ranges.append(describe_space(space))
+            if on_round is not None:
+                on_round(index, ranges[-1])
+            sampled = sample_configs(space, np.random.default_rng([seed, index]), count)
+            configs = [{**base, **_coerce(config)} for config in sampled]
+            round_results = _run_round(trial, configs, seed, data, n_jobs)
+            results += [replace(result, trial=len(results) + i, round=index) for i, result in enumerate(round_results)]
+            done = sorted((t for t in results if t.ok), key=_rank_key)
+            if index < len(counts) and done:
+                keep = max(2, math.ceil(top_fraction * len(done)))
+                space = narrow_space(space, [t.config for t in done[:keep]], shrink=shrink)
+    return SearchResult(results, ranges, base)
+
+
+# ---------------------------------------------------------------------------------------------- output
+
+
