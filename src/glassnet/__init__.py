@@ -8,6 +8,7 @@ from __future__ import annotations
 from glassnet._version import __version__
 from glassnet.errors import ConfigError, DataError, GlassnetError, ModelFileError, TrainingDiverged
 from glassnet.estimators.saving import load, save
+from glassnet.files.checkpoints import Checkpointer
 from glassnet.files.model_file import Model
 from glassnet.nn.batchnorm import BatchNorm
 from glassnet.nn.dropout import Dropout
@@ -43,6 +44,7 @@ __all__ = [
     "BatchNorm",
     "BinaryCrossEntropy",
     "Callback",
+    "Checkpointer",
     "ConfigError",
     "Constant",
     "DataError",

@@ -218,7 +218,7 @@ def test_predict_and_evaluate_refuse_mismatched_files(tmp_path, fruit_run):
 
 @pytest.mark.slow
 def test_ctrl_c_saves_a_checkpoint_exits_130_and_resume_finishes(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     out = tmp_path / "run"
     command = [sys.executable, "-m", "glassnet.cli", "train", "--data", "wine", "--layers", "8", "--epochs", "100000", "--out", str(out), "--quiet"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

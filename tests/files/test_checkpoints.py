@@ -21,7 +21,7 @@ from glassnet.data.bundled import load_dataset
 from glassnet.data.splits import split_dataset
 from glassnet.errors import ConfigError, ModelFileError
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ import pytest
 import glassnet as gn
 from glassnet.train.loop import _EpochRunner
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OPTIMIZERS = [gn.SGD(0.05), gn.Momentum(0.05), gn.RMSprop(0.001), gn.Adam(0.001)]
 
 
