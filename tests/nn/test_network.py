@@ -163,6 +163,17 @@ def test_bad_construction_is_a_config_error(make, match):
         make()
 
 
+def test_layers_of_another_network_are_refused_until_it_is_gone():
+    first = gn.Network([gn.Dense(3), gn.ReLU(), gn.Dense(2)], gn.SoftmaxCrossEntropy()).build(4)
+    with pytest.raises(ConfigError, match="already belongs to another network"):
+        gn.Network(first.layers, gn.SoftmaxCrossEntropy())
+    layers = first.layers
+    del first  # the layers belong to nobody once their network is gone
+    second = gn.Network(layers, gn.SoftmaxCrossEntropy()).build(4)
+    assert second.layers[0].params["W"].base is not None  # views into the new network's flat array
+    assert np.shares_memory(second.layers[0].params["W"], second.flat_parameters)
+
+
 def test_the_same_layer_object_twice_is_refused():
     relu = gn.ReLU()
     with pytest.raises(ConfigError, match="same layer object twice"):

@@ -203,7 +203,8 @@ def test_best_config_toml_has_train_option_keys_and_parses():
     assert 'layers = "64,32"\n' in text and "learning_rate = 0.0031\n" in text and "l2 = 1e-05\n" in text
     parsed = tomllib.loads(text)
     assert parsed == {key: config[key] for key in parsed}
-    assert set(parsed) == {"layers", "activation", "optimizer", "learning_rate", "beta", "batch_size", "epochs", "l2", "decay", "decay_rate", "seed"}
+    # decay_rate is None (each schedule's own default) and so left out, as `glassnet train` leaves it
+    assert set(parsed) == {"layers", "activation", "optimizer", "learning_rate", "beta", "batch_size", "epochs", "l2", "decay", "seed"}
     assert tomllib.loads(config_to_toml({"layers": 'a"b\\c'}))["layers"] == 'a"b\\c'
 
 
@@ -244,3 +245,19 @@ def test_dropout_and_batchnorm_are_searchable_when_build_network_has_them(iris):
     else:
         with pytest.raises(gn.ConfigError, match="cannot build networks with keep_prob, batchnorm"):
             search(space, iris, trials=2)
+
+
+@pytest.mark.parametrize(("decay", "second_epoch_rate"), [
+    ("exponential", 0.01 * 0.95),  # α₀·r¹ with r = 0.95 (the bug multiplied by 0.1 per epoch)
+    ("step", 0.01),                # no drop before epoch 10 (drops by 0.5, not 0.1)
+    ("inverse-time", 0.01 / 1.1),  # α₀/(1 + 0.1·1)
+])
+def test_a_search_trial_decays_with_each_schedules_own_default_rate(decay, second_epoch_rate):
+    """Regression: search applied decay_rate=0.1 to every schedule, while `glassnet train` uses 0.1 / 0.95 / 0.5."""
+    data = load_trial_data("iris", seed=0)
+    result = run_trial({**DEFAULTS, "epochs": 12, "learning_rate": 0.01, "decay": decay}, 0, data)
+    assert result.ok, result.reason
+    rates = result.history["learning_rate"]
+    assert rates[1] == pytest.approx(second_epoch_rate, rel=1e-12)
+    if decay == "step":
+        assert rates[10] == pytest.approx(0.01 * 0.5, rel=1e-12)  # α₀·0.5^⌊10/10⌋

@@ -57,7 +57,7 @@ def test_early_stopping_restores_a_best_epoch_in_the_middle():
     X, y = _data()
     network = gn.Network([gn.Dense(4), gn.Tanh(), gn.Dense(1)], gn.BinaryCrossEntropy(), seed=0)
     script = ScriptedCost([5.0, 4.0, 3.0, 2.0, 2.5, 2.0, 2.7, 1.0, 0.5])  # best at epoch 3; 2.0 again is no improvement
-    stopper, snapshots = gn.EarlyStopping(patience=3, monitor="scripted_cost"), Snapshots()
+    stopper, snapshots = gn.EarlyStopping(patience=3, monitor="scripted_cost", mode="min"), Snapshots()
     history = network.fit(X, y, gn.SGD(0.1), epochs=9, batch_size=8, callbacks=[script, stopper, snapshots], verbose=0)
     assert len(history) == 7 and history.stopped_early and history.best_epoch == 3  # epochs 4, 5, 6 did not improve
     np.testing.assert_array_equal(network.flat_parameters, snapshots.weights[3])
@@ -104,10 +104,23 @@ def test_early_stopping_on_training_cost_never_stops_a_steady_descent():
     assert len(history) == 6 and not history.stopped_early
 
 
-@pytest.mark.parametrize(("options", "match"), [({"patience": 0}, "patience=0"), ({"min_delta": -1.0}, r"min_delta=-1\.0")])
+@pytest.mark.parametrize(("options", "match"), [
+    ({"patience": 0}, "patience=0"),
+    ({"min_delta": -1.0}, r"min_delta=-1\.0"),
+    ({"monitor": "dev_costt"}, "monitor='dev_costt'"),  # a typo fails at construction, not at the first epoch's end
+    ({"monitor": "dev_error", "mode": "auto"}, "monitor='dev_error'"),
+    ({"mode": "minimise"}, "mode='minimise'"),
+    ({"restore_best": "no"}, "restore_best='no'"),  # not True through bool()
+])
 def test_early_stopping_validates_its_arguments(options, match):
     with pytest.raises(ConfigError, match=match):
         gn.EarlyStopping(**options)
+
+
+@pytest.mark.parametrize(("monitor", "mode"), [("dev_cost", "min"), ("cost", "min"), ("dev_accuracy", "max"), ("r2", "max")])
+def test_early_stopping_takes_the_direction_from_the_metric_and_a_custom_one_from_mode(monitor, mode):
+    assert gn.EarlyStopping(monitor=monitor).mode == mode
+    assert gn.EarlyStopping(monitor="dev_error", mode="min").mode == "min"  # an error rate of your own is minimised
 
 
 def test_verbose_zero_prints_nothing(capsys):

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from glassnet import defaults
 from glassnet.nn.layers import ACTIVATIONS
 from glassnet.optim.optimizers import OPTIMIZERS
 
@@ -38,16 +39,16 @@ DEFAULT_SEARCH_PARAMS = ("learning-rate=log:1e-4:1e-1", "l2=log:1e-6:1e-1")
 
 @click.command(name="search")
 @click.option("--data", "data_name", default="digits", show_default=True, help="Bundled set (see 'glassnet datasets') or a .csv/.npz file (last column is the target).")
-@click.option("--trials", type=click.IntRange(min=1), default=20, show_default=True, help="Trials in all, split evenly over the rounds.")
+@click.option("--trials", type=click.IntRange(min=1), default=defaults.TRIALS, show_default=True, help="Trials in all, split evenly over the rounds.")
 @click.option("--rounds", type=click.IntRange(min=1), default=1, show_default=True, help="Coarse-to-fine rounds: each narrows the ranges around the best trials.")
 @click.option("--param", "params", multiple=True, metavar="NAME=DIST", help="A searched hyperparameter: log:A:B, one-minus-log:A:B, uniform:A:B, int:A:B or choice:u|v|w (repeat the option). Default: " + " ".join(DEFAULT_SEARCH_PARAMS))
-@click.option("--layers", default="64,32", show_default=True, help="Hidden widths when layers are not searched.")
-@click.option("--activation", type=click.Choice(list(ACTIVATIONS)), default="relu", show_default=True)
-@click.option("--optimizer", "optimizer_name", type=click.Choice(list(OPTIMIZERS)), default="adam", show_default=True)
-@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
-@click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True, help="Epochs of every trial.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seeds the data split, the sampling and every trial's network.")
-@click.option("--jobs", type=click.IntRange(min=-1), default=-1, show_default=True, help="Local worker processes (-1: one per core; 1: run in this process).")
+@click.option("--layers", default=",".join(map(str, defaults.HIDDEN_LAYERS)), show_default=True, help="Hidden widths when layers are not searched.")
+@click.option("--activation", type=click.Choice(list(ACTIVATIONS)), default=defaults.ACTIVATION, show_default=True)
+@click.option("--optimizer", "optimizer_name", type=click.Choice(list(OPTIMIZERS)), default=defaults.OPTIMIZER, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=defaults.BATCH_SIZE, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=defaults.EPOCHS, show_default=True, help="Epochs of every trial.")
+@click.option("--seed", type=click.IntRange(min=0), default=defaults.SEED, show_default=True, help="Seeds the data split, the sampling and every trial's network.")
+@click.option("--jobs", type=click.IntRange(min=-1), default=defaults.JOBS, show_default=True, help="Local worker processes (-1: one per core; 1: run in this process).")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Run the trials on this Dask cluster instead (pip install 'glassnet[distributed]').")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="glassnet-search", show_default=True, help="Folder for trials.csv, search.png and best.toml.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the best config and the files written.")

@@ -11,6 +11,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from glassnet import defaults
 from glassnet.cli.options import layers_option, read_config
 from glassnet.data.dataset import TASK_CHOICES
 from glassnet.nn.builders import DECAYS
@@ -23,24 +24,24 @@ from glassnet.optim.optimizers import OPTIMIZERS
 @click.option("--data", "data_name", default="digits", show_default=True, help="Bundled set (see 'glassnet datasets') or a .csv/.npz file.")
 @click.option("--target", default=None, help="CSV target column (default: the last column).")
 @click.option("--task", type=click.Choice(TASK_CHOICES), default="auto", show_default=True, help="auto: integers with ≤ 20 values or text are classes, other numbers regression.")
-@click.option("--split", "split_text", default="0.6,0.2,0.2", show_default=True, help="train,dev,test fractions.")
+@click.option("--split", "split_text", default=",".join(map(str, defaults.SPLIT)), show_default=True, help="train,dev,test fractions.")
 @click.option("--train-dev", type=click.FloatRange(0.0, 0.5), default=0.0, show_default=True, help="Fraction of the training split held out as the train-dev slice.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Folder for model.safetensors, history.csv, metrics.json, plots and checkpoints.")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=1, show_default=True, help="Epochs between checkpoints (with --out).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None, help="Continue the run whose --out folder is DIR.")
-@click.option("--layers", "hidden", default="64,32", show_default=True, callback=layers_option, help="Hidden layer widths, e.g. 128,64 ('none' for logistic/softmax regression).")
-@click.option("--activation", type=click.Choice(list(ACTIVATIONS)), default="relu", show_default=True)
-@click.option("--optimizer", "optimizer_name", type=click.Choice(list(OPTIMIZERS)), default="adam", show_default=True)
-@click.option("--learning-rate", type=click.FloatRange(min=0.0, min_open=True), default=1e-3, show_default=True)
+@click.option("--layers", "hidden", default=",".join(map(str, defaults.HIDDEN_LAYERS)), show_default=True, callback=layers_option, help="Hidden layer widths, e.g. 128,64 ('none' for logistic/softmax regression).")
+@click.option("--activation", type=click.Choice(list(ACTIVATIONS)), default=defaults.ACTIVATION, show_default=True)
+@click.option("--optimizer", "optimizer_name", type=click.Choice(list(OPTIMIZERS)), default=defaults.OPTIMIZER, show_default=True)
+@click.option("--learning-rate", type=click.FloatRange(min=0.0, min_open=True), default=None, help="α (α₀ of a decay schedule); default: the optimizer's own, " + ", ".join(f"{name} {rate:g}" for name, rate in defaults.LEARNING_RATES.items()) + ".")
 @click.option("--beta", type=click.FloatRange(min=0.0, max=1.0, max_open=True), default=None, help="β of momentum and RMSprop, β₁ of Adam (default: the optimizer's own).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Mini-batch size (1 = stochastic).")
-@click.option("--epochs", type=click.IntRange(min=1), default=40, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=defaults.BATCH_SIZE, show_default=True, help="Mini-batch size (1 = stochastic).")
+@click.option("--epochs", type=click.IntRange(min=1), default=defaults.EPOCHS, show_default=True)
 @click.option("--l2", type=click.FloatRange(min=0.0), default=0.0, show_default=True, help="L2 strength λ: cost + (λ/2m)·Σ‖W‖².")
-@click.option("--decay", type=click.Choice(list(DECAYS)), default="none", show_default=True)
+@click.option("--decay", type=click.Choice(list(DECAYS)), default=defaults.DECAY, show_default=True)
 @click.option("--decay-rate", type=click.FloatRange(min=0.0), default=None, help="k of inverse-time (default 0.1), r of exponential (default 0.95), drop factor of step every 10 epochs (default 0.5).")
 @click.option("--keep-prob", type=click.FloatRange(min=0.0, max=1.0, min_open=True), default=1.0, show_default=True, help="Dropout keep probability after each hidden activation (1 = no dropout).")
 @click.option("--batchnorm", is_flag=True, help="Batch normalisation between each hidden Dense and its activation.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=defaults.SEED, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the results.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.option("--human-error", type=click.FloatRange(min=0.0, max=1.0), default=None, help="Human-level error as a fraction (0.01 = 1%), for the bias/variance diagnosis.")
@@ -50,7 +51,7 @@ def train(
     hidden: tuple[int, ...],
     activation: str,
     optimizer_name: str,
-    learning_rate: float,
+    learning_rate: float | None,
     beta: float | None,
     batch_size: int,
     epochs: int,
@@ -88,7 +89,7 @@ def train(
     n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
     network = build_network(n_outputs, hidden, activation, dataset.task, l2=l2, seed=seed, keep_prob=keep_prob, batchnorm=batchnorm)
     optimizer = build_optimizer(optimizer_name, learning_rate, beta=beta)
-    schedule = build_schedule(decay, learning_rate, decay_rate)
+    schedule = build_schedule(decay, optimizer.learning_rate, decay_rate)
     resumed_epoch = ctx.meta.get("glassnet.resumed_epoch", 0)
     checkpoint, options = None, {}
     if out_dir is not None:

@@ -8,6 +8,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from glassnet import defaults
 from glassnet.data.dataset import Dataset
 from glassnet.errors import DataError
 
@@ -25,7 +26,7 @@ def _planar(name: str, X: np.ndarray, y: np.ndarray, classes: Sequence[str]) -> 
     return Dataset(name, np.asarray(X, dtype=np.float32), np.asarray(y, dtype=np.int64), "binary", list(classes), ["x1", "x2"])
 
 
-def make_flower(n_samples: int = 400, petals: int = 4, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def make_flower(n_samples: int = 400, petals: int = 4, noise: float = 0.2, seed: int = defaults.SEED) -> tuple[np.ndarray, np.ndarray]:
     """The course's planar "flower": two interleaved classes on the petals of a rose curve.
 
     For class j ∈ {0, 1}, n/2 angles t run evenly over [3.12·j, 3.12·(j+1)] plus N(0, noise²) jitter,
@@ -63,7 +64,7 @@ def _bundled() -> dict[str, Callable[[int], Dataset]]:
 BUNDLED = ("digits", "breast-cancer", "iris", "wine", "moons", "circles", "flower")
 
 
-def load_dataset(name: str, seed: int = 0) -> Dataset:
+def load_dataset(name: str, seed: int = defaults.SEED) -> Dataset:
     """A bundled data set by name; ``seed`` draws the generated ones (moons, circles, flower)."""
     loaders = _bundled()
     if name not in loaders:

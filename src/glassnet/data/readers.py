@@ -22,12 +22,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from glassnet import defaults
 from glassnet.data.bundled import BUNDLED, load_dataset
 from glassnet.data.dataset import Dataset, MAX_INFERRED_CLASSES, TASK_CHOICES
 from glassnet.errors import DataError
 
 
-def load_data(source: str, target: str | None = None, task: str = "auto", seed: int = 0) -> Dataset:
+def load_data(source: str, target: str | None = None, task: str = "auto", seed: int = defaults.SEED) -> Dataset:
     """A bundled set by name, or a user's ``.csv`` / ``.npz`` file (``target`` names the CSV target column)."""
     if task not in TASK_CHOICES:
         raise DataError(f"task expects one of {', '.join(TASK_CHOICES)}. Received: task={task!r}")

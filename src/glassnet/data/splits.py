@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet import defaults
 from glassnet.data.dataset import Dataset, Splits
 from glassnet.errors import DataError
 
@@ -26,8 +27,8 @@ def parse_split(text: str) -> tuple[float, float, float]:
 
 def split_dataset(
     dataset: Dataset,
-    fractions: tuple[float, float, float] = (0.6, 0.2, 0.2),
-    seed: int = 0,
+    fractions: tuple[float, float, float] = defaults.SPLIT,
+    seed: int = defaults.SEED,
     scale: bool = True,
     train_dev: float = 0.0,
 ) -> Splits:

@@ -37,6 +37,8 @@ dtype                  —                           ``float32`` (default) or ``
 
 from __future__ import annotations
 
+import inspect
+from dataclasses import dataclass
 from numbers import Integral
 from typing import Any, Callable, Sequence
 
@@ -46,6 +48,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from glassnet import defaults
 from glassnet._validation import check_bool, check_choice, check_positive_int, check_real
 from glassnet.nn.builders import DECAYS, build_network, build_optimizer, build_schedule
 from glassnet.train.callbacks import EarlyStopping
@@ -89,45 +92,68 @@ def _choice(choices: Sequence[str]) -> Check:
     return lambda owner, name, value: check_choice(owner, name, value, tuple(choices))
 
 
-#: how ``fit`` checks each constructor argument (declared once; ``random_state`` is checked by scikit-learn)
-_PARAMETER_CHECKS: dict[str, Check] = {
-    "hidden_layer_sizes": _check_widths,
-    "activation": _choice(ACTIVATIONS),
-    "keep_prob": _unit_interval(low_open=True, high_open=False),
-    "batchnorm": check_bool,
-    "l2": lambda owner, name, value: check_real(owner, name, value, low=0.0),
-    "optimizer": _choice(OPTIMIZERS),
-    "learning_rate": lambda owner, name, value: check_real(owner, name, value, low=0.0, low_open=True),
-    "beta1": _optional(_unit_interval(low_open=False, high_open=True)),
-    "beta2": _optional(_unit_interval(low_open=False, high_open=True)),
-    "epsilon": _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0, low_open=True)),
-    "batch_size": _optional(check_positive_int),
-    "epochs": check_positive_int,
-    "decay": _choice(DECAYS),
-    "decay_rate": _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0)),
-    "early_stopping": check_bool,
-    "validation_fraction": _unit_interval(low_open=True, high_open=True),
-    "patience": check_positive_int,
-    "verbose": _check_verbose,
-    "dtype": _choice(DTYPES),
+@dataclass(frozen=True)
+class Parameter:
+    """One constructor argument of the estimators: its default and how ``fit`` checks it (None: not checked here)."""
+
+    default: Any
+    check: Check | None = None
+
+
+#: every constructor argument of both estimators, declared once: its default (from :mod:`glassnet.defaults`)
+#: and its check. ``random_state`` is checked by scikit-learn; ``class_weight`` is the classifier's own.
+PARAMETERS: dict[str, Parameter] = {
+    "hidden_layer_sizes": Parameter(defaults.HIDDEN_LAYERS, _check_widths),
+    "activation": Parameter(defaults.ACTIVATION, _choice(ACTIVATIONS)),
+    "keep_prob": Parameter(1.0, _unit_interval(low_open=True, high_open=False)),
+    "batchnorm": Parameter(False, check_bool),
+    "l2": Parameter(0.0, lambda owner, name, value: check_real(owner, name, value, low=0.0)),
+    "optimizer": Parameter(defaults.OPTIMIZER, _choice(OPTIMIZERS)),
+    "learning_rate": Parameter(None, _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0, low_open=True))),
+    "beta1": Parameter(None, _optional(_unit_interval(low_open=False, high_open=True))),
+    "beta2": Parameter(None, _optional(_unit_interval(low_open=False, high_open=True))),
+    "epsilon": Parameter(None, _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0, low_open=True))),
+    "batch_size": Parameter(defaults.BATCH_SIZE, _optional(check_positive_int)),
+    "epochs": Parameter(defaults.EPOCHS, check_positive_int),
+    "decay": Parameter(defaults.DECAY, _choice(DECAYS)),
+    "decay_rate": Parameter(None, _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0))),
+    "early_stopping": Parameter(False, check_bool),
+    "validation_fraction": Parameter(0.1, _unit_interval(low_open=True, high_open=True)),
+    "patience": Parameter(10, check_positive_int),
+    "class_weight": Parameter(None),
+    "random_state": Parameter(None),
+    "verbose": Parameter(0, _check_verbose),
+    "dtype": Parameter(defaults.DTYPE, _choice(DTYPES)),
 }
+
+
+def declare_parameters(names: Sequence[str]) -> Callable[..., None]:
+    """An ``__init__`` that only stores the keyword arguments ``names`` (scikit-learn's rule), defaulting from
+    :data:`PARAMETERS`, with an explicit signature — which is what scikit-learn's ``get_params`` reads."""
+
+    def __init__(self: Any, **params: Any) -> None:
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {unknown[0]!r}")
+        for name in names:
+            setattr(self, name, params.get(name, PARAMETERS[name].default))
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(name, keyword, default=PARAMETERS[name].default) for name in names]
+    )
+    return __init__
+
+
+#: the arguments both estimators take (the classifier adds ``class_weight``)
+SHARED_PARAMETERS = tuple(name for name in PARAMETERS if name != "class_weight")
 
 
 class _GlassEstimator(BaseEstimator):
     """What the classifier and the regressor share: checking, building, training, predicting logits."""
 
-    def __init__(
-        self, hidden_layer_sizes: Sequence[int] | int = (64, 32), activation: str = "relu", keep_prob: float = 1.0,
-        batchnorm: bool = False, l2: float = 0.0, optimizer: str = "adam", learning_rate: float = 0.001,
-        beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
-        epochs: int = 40, decay: str = "none", decay_rate: float | None = None, early_stopping: bool = False,
-        validation_fraction: float = 0.1, patience: int = 10, random_state: Any = None, verbose: int = 0, dtype: str = "float32",
-    ) -> None:  # fmt: skip
-        self.hidden_layer_sizes, self.activation, self.keep_prob, self.batchnorm = hidden_layer_sizes, activation, keep_prob, batchnorm
-        self.l2, self.optimizer, self.learning_rate, self.beta1, self.beta2 = l2, optimizer, learning_rate, beta1, beta2
-        self.epsilon, self.batch_size, self.epochs, self.decay, self.decay_rate = epsilon, batch_size, epochs, decay, decay_rate
-        self.early_stopping, self.validation_fraction, self.patience = early_stopping, validation_fraction, patience
-        self.random_state, self.verbose, self.dtype = random_state, verbose, dtype
+    __init__ = declare_parameters(SHARED_PARAMETERS)
 
     # ------------------------------------------------------------------ subclass hooks
     def _encode_targets(self, y: np.ndarray, first_call: bool, classes: Any) -> tuple[np.ndarray, str, int]:
@@ -146,7 +172,7 @@ class _GlassEstimator(BaseEstimator):
     def _checked_params(self) -> dict[str, Any]:
         owner = type(self).__name__
         params = self.get_params(deep=False)
-        return {name: _PARAMETER_CHECKS[name](owner, name, value) if name in _PARAMETER_CHECKS else value for name, value in params.items()}
+        return {name: check(owner, name, value) if (check := PARAMETERS[name].check) is not None else value for name, value in params.items()}
 
     def _seed(self) -> int:
         """A non-negative int for the network's generator: ``random_state`` itself when it is one."""
@@ -172,7 +198,7 @@ class _GlassEstimator(BaseEstimator):
         optimizer = build_optimizer(
             params["optimizer"], params["learning_rate"], beta1=params["beta1"], beta2=params["beta2"], epsilon=params["epsilon"]
         )
-        schedule = build_schedule(params["decay"], params["learning_rate"], params["decay_rate"])
+        schedule = build_schedule(params["decay"], optimizer.learning_rate, params["decay_rate"])
         validation, callbacks = None, []
         if params["early_stopping"] and not incremental:
             X, targets, weights, validation = self._hold_out(X, targets, weights, params["validation_fraction"], task)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
@@ -10,7 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 
 from glassnet.errors import ConfigError, DataError
-from glassnet.estimators.base import _GlassEstimator
+from glassnet.estimators.base import SHARED_PARAMETERS, _GlassEstimator, declare_parameters
 
 
 class GlassRegressor(RegressorMixin, _GlassEstimator):
@@ -73,18 +73,7 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
     with ``classes_`` in place of ``n_outputs_``.
     """
 
-    def __init__(
-        self, hidden_layer_sizes: Sequence[int] | int = (64, 32), activation: str = "relu", keep_prob: float = 1.0,
-        batchnorm: bool = False, l2: float = 0.0, optimizer: str = "adam", learning_rate: float = 0.001,
-        beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
-        epochs: int = 40, decay: str = "none", decay_rate: float | None = None, early_stopping: bool = False,
-        validation_fraction: float = 0.1, patience: int = 10, class_weight: dict | str | None = None,
-        random_state: Any = None, verbose: int = 0, dtype: str = "float32",
-    ) -> None:  # fmt: skip
-        arguments = dict(locals())  # every argument above, by name, for the shared constructor
-        del arguments["self"], arguments["class_weight"]
-        _GlassEstimator.__init__(self, **arguments)
-        self.class_weight = class_weight
+    __init__ = declare_parameters((*SHARED_PARAMETERS, "class_weight"))
 
     def _target_checks(self) -> dict[str, bool]:
         return {"multi_output": False, "y_numeric": False}

@@ -20,7 +20,7 @@ from glassnet import defaults
 from glassnet._validation import check_real
 from glassnet.errors import ConfigError, DataError
 from glassnet.nn import batchnorm, dropout  # noqa: F401  (registers BatchNorm and Dropout for layer_from_config)
-from glassnet.nn.layers import Dense, Layer, layer_from_config
+from glassnet.nn.layers import Dense, Layer, claim_layers, layer_from_config
 from glassnet.nn.losses import Loss, loss_from_config
 from glassnet.serialization import serialize
 from glassnet.train.loop import fit
@@ -36,7 +36,7 @@ DTYPES = ("float32", "float64")
 
 
 class Network:
-    """``Network(layers, loss, l2=0.0, seed=None, dtype="float32")``.
+    """``Network(layers, loss, l2=0.0, seed=0, dtype="float32")`` (defaults from :mod:`glassnet.defaults`).
 
     L2 regularisation (lesson 2), with m the number of rows in the batch (Σ of sample weights when
     given) and the sum over the weights ``W`` of every Dense layer (biases are not penalised)::
@@ -59,24 +59,16 @@ class Network:
         layers: Sequence[Layer],
         loss: Loss,
         l2: float = 0.0,
-        seed: int | None = None,
-        dtype: str = "float32",
+        seed: int | None = defaults.SEED,
+        dtype: str = defaults.DTYPE,
     ) -> None:
-        layers = list(layers)
-        if not layers:
-            raise ConfigError("Network(layers=...) expects at least one layer. Received: layers=[]")
-        for index, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise ConfigError(f"Network(layers=...) expects Layer objects. Received at position {index}: {layer!r}")
-        if len({id(layer) for layer in layers}) != len(layers):
-            raise ConfigError("Network(layers=...) received the same layer object twice; create a new layer for each position.")
         if not isinstance(loss, Loss):
             raise ConfigError(f"Network(loss=...) expects a Loss such as SoftmaxCrossEntropy(). Received: loss={loss!r}")
         if dtype not in DTYPES:
             raise ConfigError(f"Network(dtype=...) expects 'float32' or 'float64'. Received: dtype={dtype!r}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ConfigError(f"Network(seed=...) expects a non-negative integer or None. Received: seed={seed!r}")
-        self.layers = layers
+        self.layers = claim_layers(layers, self)
         self.loss = loss
         self.l2 = check_real("Network", "l2", l2, low=0.0)
         self.seed = None if seed is None else int(seed)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validation import check_real
+from glassnet._validation import check_bool, check_real
 
 
 class ExponentialMovingAverage:
@@ -21,7 +21,7 @@ class ExponentialMovingAverage:
 
     def __init__(self, beta: float = 0.9, bias_correction: bool = True) -> None:
         self.beta = check_real("ExponentialMovingAverage", "beta", beta, low=0.0, high=1.0, high_open=True)
-        self.bias_correction = bool(bias_correction)
+        self.bias_correction = check_bool("ExponentialMovingAverage", "bias_correction", bias_correction)
         self.t = 0
         self.average: Any = 0.0  # v_t, uncorrected
 

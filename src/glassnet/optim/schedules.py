@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import defaults
 from glassnet._validation import check_bool, check_positive_int, check_real
 from glassnet.errors import ConfigError
 from glassnet.serialization import Configurable, deserialize, register
@@ -104,7 +105,7 @@ class ExponentialDecay(_PeriodicDecay):
 class StepDecay(Schedule):
     """Discrete drops: α = α₀ · f^⌊epoch / N⌋ (f = ``drop`` in (0, 1], N = ``every`` epochs)."""
 
-    def __init__(self, initial_learning_rate: float, drop: float = 0.5, every: int = 10) -> None:
+    def __init__(self, initial_learning_rate: float, drop: float = defaults.DECAY_RATES["step"], every: int = defaults.STEP_DECAY_EVERY) -> None:
         super().__init__(initial_learning_rate)
         self.drop = check_real("StepDecay", "drop", drop, low=0.0, high=1.0, low_open=True)
         self.every = check_positive_int("StepDecay", "every", every)

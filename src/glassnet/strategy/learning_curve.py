@@ -23,6 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from glassnet import defaults
 from glassnet.errors import ConfigError
 from glassnet.nn.network import Network
 from glassnet.optim.optimizers import Optimizer, optimizer_from_config
@@ -73,10 +74,10 @@ def learning_curve(
     X_dev: np.ndarray,
     y_dev: np.ndarray,
     fractions: Sequence[float] = DEFAULT_FRACTIONS,
-    epochs: int = 20,
-    batch_size: int | None = 32,
+    epochs: int = defaults.EPOCHS,
+    batch_size: int | None = defaults.BATCH_SIZE,
     schedule: Schedule | None = None,
-    seed: int = 0,
+    seed: int = defaults.SEED,
     equal_steps: bool = True,
 ) -> LearningCurve:
     """Train fresh copies of ``network`` (its config, not its weights) on growing subsets; return the curves.

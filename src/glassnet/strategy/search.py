@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from glassnet import defaults
 from glassnet._validation import check_real
 from glassnet.errors import ConfigError, GlassnetError
 from glassnet.strategy.search_space import Distribution, SearchSpace, describe_space, narrow_space, parse_distribution, sample_configs
@@ -63,17 +64,18 @@ HYPERPARAMETERS: dict[str, Callable[[Any], Any]] = {
 }
 NUMERIC = ("learning_rate", "l2", "beta", "decay_rate", "keep_prob", "batch_size", "epochs")
 
-#: The fixed values of every hyperparameter that is not searched (``glassnet train``'s defaults, 20 epochs).
+#: The fixed values of every hyperparameter that is not searched: :mod:`glassnet.defaults`, as ``glassnet train``.
+#: ``learning_rate`` and ``decay_rate`` None take the chosen optimizer's and schedule's own defaults.
 DEFAULTS: dict[str, Any] = {
-    "layers": "64,32",
-    "activation": "relu",
-    "optimizer": "adam",
-    "learning_rate": 1e-3,
-    "batch_size": 32,
-    "epochs": 20,
+    "layers": ",".join(map(str, defaults.HIDDEN_LAYERS)),
+    "activation": defaults.ACTIVATION,
+    "optimizer": defaults.OPTIMIZER,
+    "learning_rate": None,
+    "batch_size": defaults.BATCH_SIZE,
+    "epochs": defaults.EPOCHS,
     "l2": 0.0,
-    "decay": "none",
-    "decay_rate": 0.1,
+    "decay": defaults.DECAY,
+    "decay_rate": None,
 }
 
 #: Network options that only some builds of ``build_network`` accept (dropout and batch norm).
@@ -114,7 +116,7 @@ class TrialData:
     name: str = "data"
 
 
-def load_trial_data(name: str, seed: int = 0) -> TrialData:
+def load_trial_data(name: str, seed: int = defaults.SEED) -> TrialData:
     """A bundled set or a ``.csv``/``.npz`` file, split and scaled as ``glassnet train`` does by default."""
     from glassnet.data.readers import load_data
     from glassnet.data.splits import split_dataset
@@ -168,7 +170,7 @@ def run_trial(config: dict[str, Any], seed: int, data: TrialData) -> TrialResult
             extra = {name: full[name] for name in _NETWORK_OPTIONS if name in full}
             network = build_network(data.n_outputs, parse_layers(full["layers"]), full["activation"], data.task, l2=full["l2"], seed=seed, **extra)
             optimizer = build_optimizer(full["optimizer"], full["learning_rate"], beta=full.get("beta"))
-            schedule = build_schedule(full["decay"], full["learning_rate"], full["decay_rate"])
+            schedule = build_schedule(full["decay"], optimizer.learning_rate, full["decay_rate"])
             history = network.fit(
                 data.X_train, data.y_train, optimizer, epochs=full["epochs"], batch_size=full["batch_size"],
                 schedule=schedule, validation_data=(data.X_dev, data.y_dev), verbose=0,
@@ -178,7 +180,7 @@ def run_trial(config: dict[str, Any], seed: int, data: TrialData) -> TrialResult
     except Exception as error:  # noqa: BLE001 - any failure of one trial is recorded, and the search goes on
         kind = "diverged" if isinstance(error, (ArithmeticError, FloatingPointError)) else type(error).__name__
         return TrialResult(dict(config), seed, "failed", f"{kind}: {error}", seconds=time.perf_counter() - started)
-    curves = {key: [float(v) for v in history[key]] for key in ("cost", "dev_cost", "dev_accuracy", "dev_r2") if history.epochs and key in history.epochs[0]}
+    curves = {key: [float(v) for v in history[key]] for key in ("cost", "dev_cost", "dev_accuracy", "dev_r2", "learning_rate") if history.epochs and key in history.epochs[0]}
     return TrialResult(
         dict(config), seed, "ok",
         train_error=1.0 - train_score, dev_error=1.0 - dev_score, dev_accuracy=dev_score, dev_cost=dev_cost,
@@ -268,11 +270,11 @@ def _run_round(trial: Callable[..., TrialResult], configs: list[dict[str, Any]],
 def search(
     space: SearchSpace,
     data: Any,
-    trials: int = 20,
+    trials: int = defaults.TRIALS,
     rounds: int = 1,
     base: dict[str, Any] | None = None,
-    seed: int = 0,
-    n_jobs: int = 1,
+    seed: int = defaults.SEED,
+    n_jobs: int = defaults.JOBS,
     scheduler: str | None = None,
     trial: Callable[[dict[str, Any], int, Any], TrialResult] = run_trial,
     top_fraction: float = 0.25,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassnet._validation import check_positive_int, check_real
+from glassnet._validation import check_bool, check_choice, check_positive_int, check_real
 from glassnet.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -39,16 +39,32 @@ class Callback:
 class EarlyStopping(Callback):
     """Stop when ``monitor`` (default ``dev_cost``) has not improved by ``min_delta`` for ``patience`` epochs.
 
-    With ``restore_best=True`` the weights and buffers of the best epoch are put back at the end, so
-    the network is the one that did best on the monitored metric. Metrics ending in ``cost`` are
-    minimised; ``accuracy`` and ``r2`` are maximised.
+    ``monitor`` is one of the metrics ``fit`` logs (:data:`MONITORS`); ``mode`` says which way is better:
+    ``"min"`` (costs), ``"max"`` (accuracy, R²), or ``"auto"`` (the default), which takes it from
+    :data:`MONITORS`. A metric of your own (one that another callback adds to the logs) needs an
+    explicit ``mode``, since its name says nothing about its direction. With ``restore_best=True`` the weights and buffers of the best epoch are put back at
+    the end, so the network is the one that did best on the monitored metric.
     """
 
-    def __init__(self, patience: int = 5, monitor: str = "dev_cost", min_delta: float = 0.0, restore_best: bool = True) -> None:
+    #: every metric ``fit`` logs, and whether a smaller value is better ("min") or a larger one ("max")
+    MONITORS = {"cost": "min", "dev_cost": "min", "accuracy": "max", "dev_accuracy": "max", "r2": "max", "dev_r2": "max"}
+
+    def __init__(self, patience: int = 5, monitor: str = "dev_cost", min_delta: float = 0.0, restore_best: bool = True,
+                 mode: str = "auto") -> None:
         self.patience = check_positive_int("EarlyStopping", "patience", patience)
-        self.monitor = monitor
+        mode = check_choice("EarlyStopping", "mode", mode, ("auto", "min", "max"))
+        if mode == "auto":
+            if monitor not in self.MONITORS:
+                raise ConfigError(
+                    f"EarlyStopping(monitor=...) expects one of {', '.join(map(repr, self.MONITORS))}, or a metric of your own "
+                    f"with mode='min' or 'max'. Received: monitor={monitor!r}"
+                )
+            mode = self.MONITORS[monitor]
+        elif not isinstance(monitor, str) or not monitor:
+            raise ConfigError(f"EarlyStopping(monitor=...) expects a metric name. Received: monitor={monitor!r}")
+        self.monitor, self.mode = monitor, mode
         self.min_delta = check_real("EarlyStopping", "min_delta", min_delta, low=0.0)
-        self.restore_best = bool(restore_best)
+        self.restore_best = check_bool("EarlyStopping", "restore_best", restore_best)
         self.best_epoch: int | None = None
         self.best_value = math.inf
         self._network: "Network | None" = None
@@ -67,7 +83,7 @@ class EarlyStopping(Callback):
                 f"EarlyStopping(monitor={self.monitor!r}) but this run reports only {sorted(k for k, v in logs.items() if v is not None)}; "
                 "give validation_data or monitor='cost'."
             )
-        signed = value if self.monitor.endswith("cost") else -value
+        signed = value if self.mode == "min" else -value
         if signed < self.best_value - self.min_delta:
             self.best_value, self.best_epoch, self._waited = signed, epoch, 0
             if self.restore_best and self._network is not None:
