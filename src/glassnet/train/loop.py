@@ -132,25 +132,34 @@ def fit(
     weights = _prepare_weights(sample_weight, X.shape[0], network.dtype)
     dev = _prepare_validation(network, validation_data)
 
-    params, grads = network.parameters(), network.gradients()
-    state = optimizer.init(params) if optimizer_state is None else optimizer_state
+    state = optimizer.init(network.parameters()) if optimizer_state is None else optimizer_state
     all_callbacks = ([ProgressReporter()] if verbose else []) + list(callbacks)
     history = History(optimizer_state=state)
     runner = _EpochRunner(network, optimizer, X, y, weights, batch_size, clip_norm, divergence_factor)
     if checkpoint is not None:
         initial_epoch = checkpoint.start(network, optimizer, schedule, state, history, initial_epoch)
 
-    for callback in all_callbacks:
-        callback.on_train_begin(network, epochs)
+    epochs_to_run = range(initial_epoch, initial_epoch + epochs)
+    _train_epochs(runner, optimizer, schedule, dev, epochs_to_run, state, history, all_callbacks, checkpoint)
+    return history
+
+
+def _train_epochs(runner: "_EpochRunner", optimizer: Optimizer, schedule: Schedule | None, dev: tuple[np.ndarray, np.ndarray] | None,
+                  epochs: range, state: dict[str, Any], history: History, callbacks: list[Callback], checkpoint: Checkpoint | None) -> None:
+    """The epochs of :func:`fit` with their callbacks, early stop, checkpoints, Ctrl-C and divergence handling."""
+    network = runner.network
+    params, grads = network.parameters(), network.gradients()
+    for callback in callbacks:
+        callback.on_train_begin(network, len(epochs))
     try:
-        for epoch in range(initial_epoch, initial_epoch + epochs):
+        for epoch in epochs:
             logs = _run_epoch(runner, network, optimizer, schedule, dev, epoch, params, grads, state)
             history.epochs.append(logs)
-            for callback in all_callbacks:
+            for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
             if checkpoint is not None:
                 checkpoint.epoch_done(epoch + 1, state, history)
-            if any(callback.stop_training for callback in all_callbacks):
+            if any(callback.stop_training for callback in callbacks):
                 history.stopped_early = True
                 break
         if checkpoint is not None:
@@ -164,9 +173,8 @@ def fit(
         history.diverged = True
         raise
     finally:
-        for callback in all_callbacks:
+        for callback in callbacks:
             callback.on_train_end(history)
-    return history
 
 
 def _run_epoch(runner: "_EpochRunner", network: "Network", optimizer: Optimizer, schedule: Schedule | None,
