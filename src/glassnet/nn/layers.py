@@ -52,10 +52,6 @@ class Layer(Configurable):
         self.rng: np.random.Generator | None = None
         self._workspace = Workspace()
 
-    @property
-    def built(self) -> bool:
-        return self.input_units is not None
-
     def build(self, input_units: int, rng: np.random.Generator, dtype: np.dtype | str = "float32") -> int:
         """Create parameters for an input of width ``input_units``; return the output width."""
         self.input_units = int(input_units)
