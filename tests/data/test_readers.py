@@ -1,11 +1,14 @@
-"""Data: bundled and generated sets, CSV/NPZ files with every bad-input check, splits and task inference."""
+"""Data: bundled set names in ``load_data``, CSV/NPZ files with every bad-input check, splits and task inference.
+
+The bundled sets themselves are tested in ``test_bundled.py``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from glassnet.data.bundled import BUNDLED, describe_bundled, load_dataset, make_flower
+from glassnet.data.bundled import load_dataset
 from glassnet.data.dataset import Dataset
 from glassnet.data.readers import encode_target, labels_to_indices, load_csv, load_data, read_features_csv
 from glassnet.data.splits import parse_split, split_dataset
@@ -18,39 +21,6 @@ def write(path, text):
 
 
 # ---------------------------------------------------------------------------------------------- bundled sets
-@pytest.mark.parametrize("name", BUNDLED)
-def test_every_bundled_set_loads_as_finite_float32_with_class_indices(name):
-    dataset = load_dataset(name)
-    assert dataset.X.dtype == np.float32 and dataset.X.ndim == 2 and np.all(np.isfinite(dataset.X))
-    assert dataset.y.shape == (dataset.X.shape[0],)
-    assert set(np.unique(dataset.y)) == set(range(len(dataset.class_names)))
-    assert len(dataset.feature_names) == dataset.X.shape[1]
-
-
-def test_describe_bundled_reports_true_sizes():
-    rows = {row["name"]: row for row in describe_bundled()}
-    assert list(rows) == list(BUNDLED)
-    assert (rows["digits"]["rows"], rows["digits"]["features"], rows["digits"]["classes"]) == (1797, 64, 10)
-    assert (rows["iris"]["rows"], rows["iris"]["features"], rows["iris"]["classes"]) == (150, 4, 3)
-    assert (rows["flower"]["rows"], rows["flower"]["features"], rows["flower"]["task"]) == (400, 2, "binary")
-
-
-@pytest.mark.parametrize("name", ["moons", "circles", "flower"])
-def test_generated_sets_are_seeded(name):
-    a, b, c = load_dataset(name, seed=3), load_dataset(name, seed=3), load_dataset(name, seed=4)
-    assert np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y)
-    assert not np.array_equal(a.X, c.X)
-
-
-def test_flower_without_noise_lies_on_the_rose_curve():
-    # With noise 0 every point of class j is (r·sin t, r·cos t), r = 4·sin(4t), t evenly spaced in [3.12j, 3.12(j+1)].
-    X, y = make_flower(n_samples=10, noise=0.0, seed=0)
-    for label in (0, 1):
-        t = np.linspace(3.12 * label, 3.12 * (label + 1), 5)
-        r = 4.0 * np.sin(4.0 * t)
-        assert np.allclose(X[y == label], np.column_stack([r * np.sin(t), r * np.cos(t)]))
-
-
 def test_bundled_name_rejects_target_and_regression():
     with pytest.raises(DataError, match="--target applies to CSV"):
         load_data("iris", target="species")

@@ -7,7 +7,6 @@ import pytest
 
 import glassnet as gn
 from glassnet.errors import ConfigError, DataError
-from glassnet.nn.network import dense_weights
 
 
 def _mlp(**kwargs):
@@ -210,11 +209,10 @@ def test_state_arrays_round_trip_and_mismatches_are_data_errors():
         target.load_state_arrays(wrong)
 
 
-def test_summary_and_dense_weights():
+def test_summary_and_repr():
     network = _mlp().build(5)
     summary = network.summary()
     assert "params=24" in summary and "params=15" in summary and "total trainable parameters: 39" in summary
-    assert [w.shape for w in dense_weights(network)] == [(5, 4), (4, 3)]
     assert repr(network).startswith("Network(layers=[Dense(")
 
 

@@ -1,17 +1,13 @@
-"""The bias/variance advisor, learning curves, and the diagnosis at the end of ``glassnet train``."""
+"""The bias/variance advisor and the diagnosis at the end of ``glassnet train`` (learning curves: ``test_learning_curve.py``)."""
 
 import json
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import glassnet as gn
-from glassnet.nn.builders import build_network
 from glassnet.cli.main import main
 from glassnet.strategy.diagnose import REMEDIES, diagnose
-from glassnet.strategy.learning_curve import learning_curve
-from glassnet.plots import plot_learning_curve
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -169,40 +165,3 @@ def test_train_run_folder_holds_the_diagnosis_with_train_dev_and_the_learning_cu
     sizes = metrics["learning_curve"]["sizes"]
     assert len(sizes) == 5 and sizes == sorted(sizes) and len(set(sizes)) == 5
 
-
-# ------------------------------------------------------------------------------ learning curve
-def test_learning_curve_dev_error_falls_with_more_data_and_leaves_the_template_alone(tmp_path):
-    from glassnet.data.bundled import load_dataset
-    from glassnet.data.splits import split_dataset
-
-    splits = split_dataset(load_dataset("digits"), seed=0)
-    network = build_network(10, (32,), seed=0)
-    network.build(splits.X_train.shape[1])
-    before = network.flat_parameters.copy()
-    curve = learning_curve(network, gn.Adam(0.01), splits.X_train, splits.y_train, splits.X_dev, splits.y_dev, fractions=(0.05, 0.3, 1.0), epochs=4)
-    rows = len(splits.X_train)
-    assert curve.sizes == [int(np.ceil(0.05 * rows)), int(np.ceil(0.3 * rows)), rows]
-    assert np.array_equal(network.flat_parameters, before)
-    # 54 digits images cannot teach what 1077 do: the dev error must drop clearly, and the gap shrink.
-    assert curve.dev_error[0] > curve.dev_error[-1] + 0.1
-    assert curve.gap[0] > curve.gap[-1]
-    assert all(train <= dev for train, dev in zip(curve.train_error, curve.dev_error))
-    path = plot_learning_curve(curve, tmp_path / "lc.png")
-    assert path.read_bytes()[:8] == PNG_MAGIC
-
-
-def test_learning_curve_rejects_bad_fractions():
-    network = build_network(2, (), task="binary")
-    X, y = np.zeros((10, 2), np.float32), np.arange(10) % 2
-    with pytest.raises(gn.ConfigError, match=r"fractions in \(0, 1\]"):
-        learning_curve(network, gn.SGD(0.1), X, y, X, y, fractions=(0.0, 0.5))
-
-
-def test_learning_curve_with_batch_norm_avoids_a_last_batch_of_one_row():
-    # 30 rows at 0.5 → 15 rows, in batches of 7: 7 + 7 + 1, which BatchNorm cannot train on; the point takes 16 rows
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(30, 3)), np.tile([0, 1], 15)
-    network = gn.Network([gn.Dense(4, use_bias=False), gn.BatchNorm(), gn.ReLU(), gn.Dense(1)], gn.BinaryCrossEntropy(), seed=0)
-    curve = learning_curve(network, gn.Adam(0.01), X, y, X, y, fractions=(0.5, 1.0), epochs=1, batch_size=7)
-    assert curve.sizes == [16, 30]
-    assert all(0.0 <= error <= 1.0 for error in curve.train_error + curve.dev_error)

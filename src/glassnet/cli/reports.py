@@ -21,6 +21,7 @@ from glassnet.errors import DataError
 from glassnet.estimators.saving import save
 from glassnet.files.atomic import write_text_atomic
 from glassnet.files.model_file import Model
+from glassnet.nn.metrics import accuracy, confusion_matrix, mean_squared_error, r2_score
 
 if TYPE_CHECKING:
     from glassnet.data.dataset import Dataset, Splits
@@ -38,7 +39,7 @@ def split_metrics(network: "Network", splits: "Splits") -> dict[str, float | Non
         cost, score = network.evaluate(X, y)
         if network.task == "regression":
             metrics[f"{name}_r2"] = score if np.isfinite(score) else None
-            metrics[f"{name}_mse"] = float(np.mean((network.predict(X).reshape(len(y), -1) - np.reshape(y, (len(y), -1))) ** 2))
+            metrics[f"{name}_mse"] = mean_squared_error(y, network.predict(X))
         else:
             metrics[f"{name}_accuracy"] = score
             metrics[f"{name}_error"] = 1.0 - score
@@ -121,15 +122,13 @@ def _targets(model: Model, raw: np.ndarray, where: str, lines: Sequence[int]) ->
 
 def evaluation(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Accuracy, error and confusion matrix (rows: true class, columns: predicted) — or MSE and R² for regression."""
-    from sklearn.metrics import confusion_matrix, mean_squared_error, r2_score
-
     predictions = model.network.predict(model.transform(X))
     if model.task == "regression":
-        return {"rows": int(len(y)), "mse": float(mean_squared_error(y, predictions)), "r2": float(r2_score(y, predictions)) if len(y) > 1 else None}
+        return {"rows": int(len(y)), "mse": mean_squared_error(y, predictions), "r2": r2_score(y, predictions) if len(y) > 1 else None}
     names = model.class_names or [str(k) for k in range(max(2, model.network.output_units))]
-    accuracy = float(np.mean(predictions == y))
-    matrix = confusion_matrix(y, predictions, labels=list(range(len(names))))
-    return {"rows": int(len(y)), "accuracy": accuracy, "error": 1.0 - accuracy, "class_names": names, "confusion_matrix": matrix.tolist()}
+    score = accuracy(y, predictions)
+    matrix = confusion_matrix(y, predictions, len(names))
+    return {"rows": int(len(y)), "accuracy": score, "error": 1.0 - score, "class_names": names, "confusion_matrix": matrix.tolist()}
 
 
 def predictions_csv(model: Model, X: np.ndarray) -> str:

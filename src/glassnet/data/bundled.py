@@ -13,13 +13,20 @@ from glassnet.data.dataset import Dataset
 from glassnet.errors import DataError
 
 
-def _from_sklearn(loader: Callable[..., Any], name: str) -> Dataset:
-    bunch = loader()
-    y = np.asarray(bunch.target)
-    classes = [str(c) for c in getattr(bunch, "target_names", np.unique(y))]
-    task = "binary" if len(classes) == 2 else "multiclass"
-    features = [str(f) for f in getattr(bunch, "feature_names", [f"x{i}" for i in range(bunch.data.shape[1])])]
-    return Dataset(name, np.asarray(bunch.data, dtype=np.float32), y.astype(np.int64), task, classes, features)
+def _from_sklearn(loader_name: str, name: str) -> Callable[[int], Dataset]:
+    """A loader for scikit-learn's installed set ``sklearn.datasets.<loader_name>`` (imported when first loaded)."""
+
+    def load(seed: int) -> Dataset:
+        from sklearn import datasets
+
+        bunch = getattr(datasets, loader_name)()
+        y = np.asarray(bunch.target)
+        classes = [str(c) for c in getattr(bunch, "target_names", np.unique(y))]
+        task = "binary" if len(classes) == 2 else "multiclass"
+        features = [str(f) for f in getattr(bunch, "feature_names", [f"x{i}" for i in range(bunch.data.shape[1])])]
+        return Dataset(name, np.asarray(bunch.data, dtype=np.float32), y.astype(np.int64), task, classes, features)
+
+    return load
 
 
 def _planar(name: str, X: np.ndarray, y: np.ndarray, classes: Sequence[str]) -> Dataset:
@@ -45,31 +52,38 @@ def make_flower(n_samples: int = 400, petals: int = 4, noise: float = 0.2, seed:
     return X, y
 
 
-def _bundled() -> dict[str, Callable[[int], Dataset]]:
+def _moons(seed: int) -> Dataset:
     from sklearn import datasets
 
-    return {
-        "digits": lambda seed: _from_sklearn(datasets.load_digits, "digits"),
-        "breast-cancer": lambda seed: _from_sklearn(datasets.load_breast_cancer, "breast-cancer"),
-        "iris": lambda seed: _from_sklearn(datasets.load_iris, "iris"),
-        "wine": lambda seed: _from_sklearn(datasets.load_wine, "wine"),
-        "moons": lambda seed: _planar("moons", *datasets.make_moons(400, noise=0.2, random_state=seed), ("lower", "upper")),
-        "circles": lambda seed: _planar(
-            "circles", *datasets.make_circles(400, noise=0.1, factor=0.5, random_state=seed), ("outer", "inner")
-        ),
-        "flower": lambda seed: _planar("flower", *make_flower(seed=seed), ("a", "b")),
-    }
+    return _planar("moons", *datasets.make_moons(400, noise=0.2, random_state=seed), ("lower", "upper"))
 
 
-BUNDLED = ("digits", "breast-cancer", "iris", "wine", "moons", "circles", "flower")
+def _circles(seed: int) -> Dataset:
+    from sklearn import datasets
+
+    return _planar("circles", *datasets.make_circles(400, noise=0.1, factor=0.5, random_state=seed), ("outer", "inner"))
+
+
+#: every bundled set by name: a loader taking the seed of the generated sets (scikit-learn is imported on first load)
+_LOADERS: dict[str, Callable[[int], Dataset]] = {
+    "digits": _from_sklearn("load_digits", "digits"),
+    "breast-cancer": _from_sklearn("load_breast_cancer", "breast-cancer"),
+    "iris": _from_sklearn("load_iris", "iris"),
+    "wine": _from_sklearn("load_wine", "wine"),
+    "moons": _moons,
+    "circles": _circles,
+    "flower": lambda seed: _planar("flower", *make_flower(seed=seed), ("a", "b")),
+}
+
+#: the names of the bundled sets, in the order ``glassnet datasets`` lists them
+BUNDLED = tuple(_LOADERS)
 
 
 def load_dataset(name: str, seed: int = defaults.SEED) -> Dataset:
     """A bundled data set by name; ``seed`` draws the generated ones (moons, circles, flower)."""
-    loaders = _bundled()
-    if name not in loaders:
+    if name not in _LOADERS:
         raise DataError(f"Unknown data set {name!r}; expected one of {', '.join(BUNDLED)} or a .csv/.npz file.")
-    return loaders[name](seed)
+    return _LOADERS[name](seed)
 
 
 def describe_bundled() -> list[dict[str, Any]]:

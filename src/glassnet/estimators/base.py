@@ -203,9 +203,8 @@ class _GlassEstimator(BaseEstimator):
         if params["early_stopping"] and not incremental:
             X, targets, weights, validation = self._hold_out(X, targets, weights, params["validation_fraction"], task)
             callbacks.append(EarlyStopping(patience=params["patience"], monitor="dev_cost", restore_best=True))
-        batch_size = self._batch_size(params, X.shape[0])
-        history = train(
-            self.network_, X, targets, optimizer, 1 if incremental else params["epochs"], batch_size, schedule,
+        history = train(  # fit grows batch_size where BatchNorm would get a one-row last batch
+            self.network_, X, targets, optimizer, 1 if incremental else params["epochs"], params["batch_size"], schedule,
             validation, callbacks, params["verbose"], sample_weight=weights,
             optimizer_state=None if first_call else self.optimizer_state_, initial_epoch=self.n_iter_,
         )  # fmt: skip
@@ -215,21 +214,6 @@ class _GlassEstimator(BaseEstimator):
         self.validation_scores_ = None if validation is None else history["dev_r2" if task == "regression" else "dev_accuracy"]
         self.best_epoch_ = history.best_epoch
         return self
-
-    def _batch_size(self, params: dict[str, Any], rows: int) -> int | None:
-        """``batch_size``, grown by as little as needed with batch norm so that no batch is a single row.
-
-        BatchNorm cannot estimate a variance from one row, and a cross-validation fold of, say, 65 rows
-        with batches of 32 would end on one; batches of 33 and 32 avoid that.
-        """
-        size = params["batch_size"]
-        if not params["batchnorm"]:
-            return size
-        if rows < 2:
-            raise DataError(f"{type(self).__name__}(batchnorm=True) needs at least 2 rows to train; got 1 sample.")
-        while size is not None and rows % size == 1:
-            size += 1
-        return size
 
     def _start(self, params: dict[str, Any], task: str, n_outputs: int) -> None:
         """Build a fresh network and reset the training record (the first fit or partial_fit)."""

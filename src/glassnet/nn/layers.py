@@ -55,10 +55,6 @@ class Layer(Configurable):
         #: the network this layer belongs to (a weak reference), so a second network cannot take it over
         self._owner: weakref.ref | None = None
 
-    @property
-    def built(self) -> bool:
-        return self.input_units is not None
-
     def build(self, input_units: int, rng: np.random.Generator, dtype: np.dtype | str = "float32") -> int:
         """Create parameters for an input of width ``input_units``; return the output width."""
         self.input_units = int(input_units)

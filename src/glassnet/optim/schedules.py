@@ -23,7 +23,7 @@ import numpy as np
 from glassnet import defaults
 from glassnet._validation import check_bool, check_positive_int, check_real
 from glassnet.errors import ConfigError
-from glassnet.serialization import Configurable, deserialize, register
+from glassnet.serialization import Configurable, register
 
 
 class Schedule(Configurable):
@@ -116,7 +116,3 @@ class StepDecay(Schedule):
     def get_config(self) -> dict[str, Any]:
         return {"initial_learning_rate": self.initial_learning_rate, "drop": self.drop, "every": self.every}
 
-
-def schedule_from_config(data: dict[str, Any]) -> Schedule:
-    """Rebuild a schedule from ``serialize(schedule)`` output."""
-    return deserialize("schedule", data)
