@@ -52,7 +52,8 @@ def _print_matrix(report: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="confusion matrix (rows: true class, columns: predicted)")
+    click.echo("confusion matrix (rows: true class, columns: predicted):")
+    table = Table()
     table.add_column("true \\ predicted")
     for name in report["class_names"]:
         table.add_column(name, justify="right")
@@ -69,11 +70,12 @@ def _print_matrix_summary(report: dict, path: str, shown: int = 5) -> None:
     matrix, names = report["confusion_matrix"], report["class_names"]
     recall = [(row[k] / sum(row) if sum(row) else None, name) for k, (name, row) in enumerate(zip(names, matrix))]
     scored = sorted((value, name) for value, name in recall if value is not None)
-    click.echo(f"per-class accuracy over {len(scored)} classes with rows (of {len(names)}):")
-    click.echo("  best:  " + ", ".join(f"{name} {formats.rate(value)}" for value, name in scored[::-1][:shown]))
-    click.echo("  worst: " + ", ".join(f"{name} {formats.rate(value)}" for value, name in scored[:shown]))
+    click.echo(f"per-class accuracy (the {shown} best and {shown} worst of {len(scored)} classes with rows):")
+    width = max(len(name) for _, name in scored)
+    for word, part in (("best", scored[::-1][:shown]), ("worst", scored[:shown])):
+        click.echo("\n".join(f"  {word:<5}  {name:<{width}}  {formats.rate(value)}" for value, name in part))
     write_text_atomic(path, confusion_csv(names, matrix))
-    click.echo(f"full confusion matrix ({len(names)} × {len(names)}): {path}")
+    click.echo(f"full confusion matrix ({len(names)} × {len(names)}) written to:\n{path}")
 
 
 @click.command()
