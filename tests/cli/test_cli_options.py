@@ -77,3 +77,15 @@ def test_the_learning_curve_is_written_in_the_run_folder_and_listed(tmp_path):
     result = invoke("train", "--data", "iris", "--epochs", "1", "--quiet", "--layers", "4", "--out", out, "--learning-curve")
     assert result.exit_code == 0, result.output
     assert f"learning curve: {out / 'learning_curve.png'}" in result.stdout and (out / "learning_curve.png").is_file()
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [(["train", "--bogus"], "No such option '--bogus'"), (["trian"], "No such command 'trian'"), (["--bogus"], "No such option '--bogus'"),
+     (["train", "--epochs", "x"], "Invalid value for '--epochs'"), (["evaluate"], "Missing argument 'MODEL'")],
+)
+def test_bad_flags_exit_2_with_one_line(args, expected):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and expected in lines[0] and "--help" in lines[0], result.output
