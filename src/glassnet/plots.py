@@ -151,8 +151,8 @@ def plot_learning_curve(curve: "LearningCurve", path: str | Path) -> Path:
     return Path(path)
 
 
-def plot_search(result: "SearchResult", space: "SearchSpace", path: str | Path) -> Path:
-    """Dev error against each searched hyperparameter, one panel each, coloured by round.
+def plot_search(result: "SearchResult", space: "SearchSpace", path: str | Path, error_label: str = "dev error") -> Path:
+    """Dev error (``error_label``: ``dev 1 − R²`` for regression) against each searched hyperparameter, one panel each, coloured by round.
 
     A log range gets a log axis; a ``one-minus-log`` range (β near 1) is drawn against 1 − β on a log
     axis; a choice gets one column per value. Failed trials are left out (their count is in the title).
@@ -179,7 +179,7 @@ def plot_search(result: "SearchResult", space: "SearchSpace", path: str | Path) 
         if distribution.log_axis:
             axes.set_xscale("log")
         axes.set_xlabel(label)
-        axes.set_ylabel("dev error")
+        axes.set_ylabel(error_label)
         axes.grid(alpha=0.3)
     for axes in panels[len(names):]:
         axes.set_visible(False)

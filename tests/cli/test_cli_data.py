@@ -79,8 +79,13 @@ def test_predict_writes_the_class_names(tmp_path, fruit_csv, fruit_run):
 
 
 def test_evaluate_reports_accuracy_and_confusion_matrix(fruit_csv, fruit_run):
-    out, _ = fruit_run
-    result = invoke("evaluate", out / "model.safetensors", "--data", fruit_csv[0], "--json")
+    out, trained = fruit_run
+    # the file the model was trained on: by default its 60 test rows, scored as train scored them
+    default = json.loads(invoke("evaluate", out / "model.safetensors", "--data", fruit_csv[0], "--json").stdout)
+    assert default["split"] == "test" and default["rows"] == 60 and default["accuracy"] == trained["test_accuracy"]
+    dev = json.loads(invoke("evaluate", out / "model.safetensors", "--data", fruit_csv[0], "--split", "dev", "--json").stdout)
+    assert dev["rows"] == 60 and dev["accuracy"] == trained["dev_accuracy"]
+    result = invoke("evaluate", out / "model.safetensors", "--data", fruit_csv[0], "--split", "all", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     matrix = np.array(report["confusion_matrix"])
@@ -104,7 +109,7 @@ def test_regression_end_to_end(tmp_path):
     predicted = invoke("predict", tmp_path / "run" / "model.safetensors", "--data", path)
     values = np.array([float(line) for line in predicted.stdout.splitlines()[1:]])
     assert predicted.stdout.startswith("prediction\n") and np.corrcoef(values, price)[0, 1] > 0.98
-    evaluated = json.loads(invoke("evaluate", tmp_path / "run" / "model.safetensors", "--data", path, "--json").stdout)
+    evaluated = json.loads(invoke("evaluate", tmp_path / "run" / "model.safetensors", "--data", path, "--split", "all", "--json").stdout)
     assert evaluated["r2"] > 0.95 and evaluated["mse"] == pytest.approx(np.mean((values - price) ** 2), rel=1e-4)
 
 

@@ -195,3 +195,27 @@ def test_too_few_rows_for_the_split_is_a_clear_error():
     tiny = Dataset("tiny.csv", np.arange(8, dtype=np.float32).reshape(4, 2), np.array([0, 1, 0, 1]), "binary", ["a", "b"])
     with pytest.raises(DataError, match=r"tiny\.csv: 4 rows are too few for a 0\.6/0\.2/0\.2 train/dev/test split"):
         split_dataset(tiny)
+
+
+# ---------------------------------------------------------------------------------------------- unnamed columns, drop
+def test_a_saved_row_index_is_refused_with_a_hint_and_can_be_dropped(tmp_path):
+    from glassnet.data.readers import check_column_names
+
+    text = ",a,b,kind\n0,1.0,2.0,x\n1,2.0,1.0,y\n2,1.5,1.0,x\n3,0.5,2.5,y\n"
+    path = write(tmp_path / "indexed.csv", text)
+    with pytest.raises(DataError, match=r"column 1 has an empty name.*to_csv\(index=False\).*--drop ''") as info:
+        load_csv(path)
+    assert "\n" not in str(info.value)
+    dataset = load_data(str(path), drop=[""])
+    assert dataset.feature_names == ["a", "b"] and dataset.X.shape == (4, 2)
+    renamed = write(tmp_path / "unnamed.csv", text.replace(",a,b", "Unnamed: 0,a,b", 1))
+    with pytest.raises(DataError, match="the name 'Unnamed: 0'"):
+        load_data(str(renamed))
+    assert load_csv(renamed, drop=["Unnamed: 0"]).feature_names == ["a", "b"]
+    check_column_names(["Unnamed", "Unnamed: x", "a"], "f.csv")  # ordinary names pass
+    with pytest.raises(DataError, match="no column named 'zz' to drop"):
+        load_csv(path, drop=["", "zz"])
+    with pytest.raises(DataError, match="both the target and dropped"):
+        load_csv(path, target="kind", drop=["", "kind"])
+    with pytest.raises(DataError, match="--drop applies to CSV"):
+        load_data("iris", drop=["x"])

@@ -155,7 +155,7 @@ def test_live_progress_bar_renders_and_stops():
     stream = io.StringIO()
     reporter = gn.ProgressReporter(stream=stream, live=True)
     gn.Network([gn.Dense(1)], gn.BinaryCrossEntropy(), seed=0).fit(X, y, epochs=2, callbacks=[reporter], verbose=0)
-    assert "2/2" in stream.getvalue() and reporter._progress is None
+    assert "2/2" in stream.getvalue() and reporter._live is None
 
 
 def test_format_logs():

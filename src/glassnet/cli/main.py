@@ -20,15 +20,40 @@ from glassnet.cli.use import datasets, evaluate, predict
 from glassnet.errors import GlassnetError
 
 
+#: click ≥ 8.2 raises this (a UsageError) to show the help of a bare group; older versions print it directly
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _one_line(error: click.UsageError) -> click.ClickException:
+    """A usage error (unknown option or command, bad value) as one ``Error: ...`` line with the help hint, exit 2.
+
+    Click would print ``Usage:`` and ``Try ... --help`` lines first; one line keeps every bad input alike.
+    """
+    command = error.ctx.command_path if error.ctx is not None else "glassnet"
+    exception = click.ClickException(f"{error.format_message()} (see '{command} --help')")
+    exception.exit_code = 2
+    return exception
+
+
 class GlassnetGroup(click.Group):
-    """Turns :class:`GlassnetError` into ``Error: ...`` and exit status 2 (a traceback only with ``--debug``).
+    """Turns :class:`GlassnetError` and usage errors into one ``Error: ...`` line and exit status 2 (a traceback only with ``--debug``).
 
     An ``OSError`` (an output folder that does not exist or cannot be written) is reported the same way.
     """
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except _NO_ARGS_IS_HELP:  # bare `glassnet`: click shows the help, as it should
+            raise
+        except click.UsageError as error:
+            raise _one_line(error) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            raise _one_line(error) from None
         except (GlassnetError, OSError) as error:
             if ctx.meta.get("glassnet.debug"):
                 raise

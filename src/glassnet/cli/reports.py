@@ -25,6 +25,7 @@ from glassnet.nn.metrics import accuracy, confusion_matrix, mean_squared_error, 
 
 if TYPE_CHECKING:
     from glassnet.data.dataset import Dataset, Splits
+    from glassnet.data.splits import SplitRecipe
     from glassnet.nn.network import Network
     from glassnet.train.history import History
 
@@ -58,13 +59,14 @@ def history_csv(records: Sequence[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def write_run_folder(out_dir: str | Path, network: "Network", dataset: "Dataset", splits: "Splits", history: "History", results: dict[str, Any]) -> list[str]:
-    """Write the model, history, metrics and plots of a finished run into ``out_dir``; return the file names."""
+def write_run_folder(out_dir: str | Path, network: "Network", dataset: "Dataset", splits: "Splits", history: "History", results: dict[str, Any],
+                     recipe: "SplitRecipe | None" = None) -> list[str]:
+    """Write the model (with the split ``recipe``), history, metrics and plots of a finished run into ``out_dir``; return the file names."""
     from glassnet.plots import plot_curves, plot_decision_boundary
 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    model = Model(network, splits.scaler, list(dataset.class_names), list(dataset.feature_names), dataset.target_name)
+    model = Model(network, splits.scaler, list(dataset.class_names), list(dataset.feature_names), dataset.target_name, recipe)
     save(model, folder / "model.safetensors")
     write_text_atomic(folder / "history.csv", history_csv(history.epochs))
     write_text_atomic(folder / "metrics.json", json.dumps(results, indent=2, default=str) + "\n")
@@ -94,7 +96,7 @@ def model_inputs(model: Model, source: str, target: str | None, need_target: boo
         if not Path(source).is_file():
             raise DataError(f"{source}: no such file.")
         features = model.feature_names or [f"x{i}" for i in range(network.input_units)]
-        X, raw_target, lines = read_features_csv(source, features, target)
+        X, raw_target, lines = read_features_csv(source, features, target, ignore=model.split.drop if model.split else ())
         if raw_target is None:
             if need_target:
                 raise DataError(f"{source}: no target column {target!r}; evaluation needs the true labels (use --target COLUMN).")
@@ -120,6 +122,27 @@ def _targets(model: Model, raw: np.ndarray, where: str, lines: Sequence[int]) ->
     return labels_to_indices(np.asarray(raw), names, where, lines)
 
 
+def select_split(model: Model, X: np.ndarray, y: np.ndarray, split: str | None) -> tuple[np.ndarray, np.ndarray, str]:
+    """The rows of ``split`` (``test``, ``dev``, ``train`` or ``all``) and the split's name.
+
+    ``None`` chooses: ``test`` when the data is the set the model was trained on (its fingerprint matches
+    the model's split recipe), else ``all``. A part other than ``all`` needs that match.
+    """
+    from glassnet.data.splits import split_indices
+
+    recipe = model.split
+    same = recipe is not None and recipe.matches(X, y)
+    split = split or ("test" if same else "all")
+    if split == "all":
+        return X, y, split
+    if recipe is None:
+        raise DataError(f"the model file stores no split recipe (written before glassnet kept one, or not by 'glassnet train --out'); it can only be scored on all the rows.")
+    if not same:
+        raise DataError(f"the data is not the set the model was trained on ({len(y)} rows, its fingerprint differs from that of the model's {recipe.data['rows']} rows); it can only be scored on all the rows.")
+    rows = split_indices(y, model.task != "regression", recipe.fractions, recipe.seed, recipe.train_dev)[split]
+    return X[rows], y[rows], split
+
+
 def evaluation(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Accuracy, error and confusion matrix (rows: true class, columns: predicted) — or MSE and R² for regression."""
     predictions = model.network.predict(model.transform(X))
@@ -132,18 +155,32 @@ def evaluation(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 
 
 def predictions_csv(model: Model, X: np.ndarray) -> str:
-    """``prediction`` (class name or value) per row, plus ``p(<class>)`` probability columns for classifiers."""
+    """``prediction`` (class name or value) per row, plus ``p(<class>)`` probability columns for classifiers.
+
+    Values and probabilities are written with 7 significant digits (:func:`glassnet.cli.formats.prediction`).
+    """
+    from glassnet.cli.formats import prediction
+
     buffer = _text_io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     predictions = model.predict(X)
     if model.task == "regression":
         values = np.asarray(predictions).reshape(len(X), -1)
         writer.writerow(["prediction"] if values.shape[1] == 1 else [f"prediction_{j}" for j in range(values.shape[1])])
-        writer.writerows([[repr(float(v)) for v in row] for row in values])
+        writer.writerows([[prediction(v) for v in row] for row in values])
         return buffer.getvalue()
     probabilities = model.predict_proba(X)
     names = model.class_names or [str(k) for k in range(probabilities.shape[1])]
     writer.writerow(["prediction", *[f"p({name})" for name in names]])
     for label, row in zip(predictions, probabilities):
-        writer.writerow([label, *[f"{p:.6f}" for p in row]])
+        writer.writerow([label, *[prediction(p) for p in row]])
+    return buffer.getvalue()
+
+
+def confusion_csv(class_names: Sequence[str], matrix: Sequence[Sequence[int]]) -> str:
+    """The confusion matrix as CSV: a header of predicted classes, one row per true class."""
+    buffer = _text_io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["true \\ predicted", *class_names])
+    writer.writerows([name, *row] for name, row in zip(class_names, matrix))
     return buffer.getvalue()

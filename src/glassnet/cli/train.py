@@ -12,8 +12,7 @@ import click
 from click.core import ParameterSource
 
 from glassnet import defaults
-from glassnet.cli.options import layers_option, read_config
-from glassnet.data.dataset import TASK_CHOICES
+from glassnet.cli.options import data_options, layers_option, read_config
 from glassnet.nn.builders import DECAYS
 from glassnet.nn.layers import ACTIVATIONS
 from glassnet.optim.optimizers import OPTIMIZERS
@@ -21,11 +20,7 @@ from glassnet.optim.optimizers import OPTIMIZERS
 
 @click.command()
 @click.option("--config", type=click.Path(exists=True, dir_okay=False), is_eager=True, expose_value=False, callback=read_config, help="TOML file of option values (flags override it).")
-@click.option("--data", "data_name", default="digits", show_default=True, help="Bundled set (see 'glassnet datasets') or a .csv/.npz file.")
-@click.option("--target", default=None, help="CSV target column (default: the last column).")
-@click.option("--task", type=click.Choice(TASK_CHOICES), default="auto", show_default=True, help="auto: integers with ≤ 20 values or text are classes, other numbers regression.")
-@click.option("--split", "split_text", default=",".join(map(str, defaults.SPLIT)), show_default=True, help="train,dev,test fractions.")
-@click.option("--train-dev", type=click.FloatRange(0.0, 0.5), default=0.0, show_default=True, help="Fraction of the training split held out as the train-dev slice.")
+@data_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Folder for model.safetensors, history.csv, metrics.json, plots and checkpoints.")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=1, show_default=True, help="Epochs between checkpoints (with --out).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None, help="Continue the run whose --out folder is DIR.")
@@ -64,6 +59,7 @@ def train(
     as_json: bool,
     quiet: bool,
     target: str | None,
+    drop: tuple[str, ...],
     task: str,
     split_text: str,
     train_dev: float,
@@ -75,61 +71,72 @@ def train(
 ) -> None:
     """Train a network and report train/dev/test accuracy with the bias/variance diagnosis (and write a run folder with --out)."""
     from glassnet.cli.reports import split_metrics, write_run_folder
-    from glassnet.nn.builders import build_network, build_optimizer, build_schedule
     from glassnet.data.readers import load_data
-    from glassnet.data.splits import parse_split, split_dataset
-    from glassnet.files.checkpoints import Checkpointer
-    from glassnet.train.loop import fit
+    from glassnet.data.splits import SplitRecipe, parse_split, split_dataset
+    from glassnet.nn.builders import build_network, build_optimizer, build_schedule
 
     ctx = click.get_current_context()
     if resume_dir is not None:
         return _resume(ctx, resume_dir)
-    dataset = load_data(data_name, target, task, seed=seed)
-    splits = split_dataset(dataset, parse_split(split_text), seed=seed, train_dev=train_dev)
+    if decay == "none" and decay_rate is not None:
+        _warn(f"--decay-rate {decay_rate:g} is ignored: it sets the rate of --decay inverse-time, exponential or step, and --decay is none.")
+    dataset = load_data(data_name, target, task, seed=seed, drop=drop)
+    if dataset.task == "regression" and human_error is not None:
+        _warn("--human-error is ignored: a regression run reports MSE and R², not the error rates the bias/variance diagnosis needs.")
+        human_error = None
+    fractions = parse_split(split_text)
+    splits = split_dataset(dataset, fractions, seed=seed, train_dev=train_dev)
     n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
     network = build_network(n_outputs, hidden, activation, dataset.task, l2=l2, seed=seed, keep_prob=keep_prob, batchnorm=batchnorm)
     optimizer = build_optimizer(optimizer_name, learning_rate, beta=beta)
     schedule = build_schedule(decay, optimizer.learning_rate, decay_rate)
-    resumed_epoch = ctx.meta.get("glassnet.resumed_epoch", 0)
-    checkpoint, options = None, {}
-    if out_dir is not None:
-        options = {name: list(value) if isinstance(value, tuple) else value for name, value in ctx.params.items()}
-        if Path(data_name).is_file():  # so --resume works from any folder
-            options["data_name"] = str(Path(data_name).resolve())
-        checkpoint = Checkpointer(Path(out_dir) / "checkpoints", checkpoint_every, resume=resumed_epoch > 0, extra={"options": options})
     started = time.perf_counter()
-    history = fit(
-        network,
-        splits.X_train,
-        splits.y_train,
-        optimizer,
-        epochs=max(epochs - resumed_epoch, 0),
-        batch_size=batch_size,
-        schedule=schedule,
-        validation_data=(splits.X_dev, splits.y_dev),
-        verbose=0 if quiet else 1,
-        checkpoint=checkpoint,
-    )
-    seconds = time.perf_counter() - started
-    if history.interrupted:
-        click.echo(f"Interrupted: the state after epoch {len(history)} is saved in {checkpoint.directory}. "
-                   f"Continue with: glassnet train --resume {out_dir}", err=True)
-        ctx.exit(130)
-    results: dict[str, Any] = {"data": data_name, "task": dataset.task, "epochs_run": len(history), "seconds": round(seconds, 3)}
+    history, options = _fit(ctx, network, optimizer, schedule, splits, data_name, out_dir)
+    results: dict[str, Any] = {"data": data_name, "task": dataset.task, "epochs_run": len(history), "seconds": round(time.perf_counter() - started, 3)}
     results.update(split_metrics(network, splits))
-    diagnosis = _diagnose_run(results, human_error)
+    settings = {"optimizer": optimizer_name, "hidden": hidden, "l2": l2, "keep_prob": keep_prob, "epochs": epochs}
+    diagnosis = _diagnose_run(results, human_error, settings)
     if learning_curve_path is not None:
         if out_dir is not None and not Path(learning_curve_path).is_absolute() and Path(learning_curve_path).parent == Path("."):
             learning_curve_path = str(Path(out_dir) / learning_curve_path)  # a bare file name goes into the run folder
         results["learning_curve"] = _learning_curve(network, optimizer, schedule, splits, epochs, batch_size, seed, learning_curve_path, quiet)
     if out_dir is not None:
-        results["files"] = write_run_folder(out_dir, network, dataset, splits, history, {**results, "options": options})
+        recipe = SplitRecipe.of(dataset, fractions, seed, train_dev, drop)
+        results["files"] = write_run_folder(out_dir, network, dataset, splits, history, {**results, "options": options}, recipe)
     if as_json:
         click.echo(json.dumps(results))
         return
     _print_results(results)
     if diagnosis is not None:
         click.echo(diagnosis.to_text())
+
+
+def _warn(message: str) -> None:
+    click.echo(f"Warning: {message}", err=True)
+
+
+def _fit(ctx: click.Context, network: Any, optimizer: Any, schedule: Any, splits: Any, data_name: str, out_dir: str | None) -> tuple[Any, dict[str, Any]]:
+    """Train on the training split (checkpointing into ``out_dir``); Ctrl-C saves the state and exits 130."""
+    from glassnet.files.checkpoints import Checkpointer
+    from glassnet.train.loop import fit
+
+    params = ctx.params
+    resumed_epoch = ctx.meta.get("glassnet.resumed_epoch", 0)
+    checkpoint, options = None, {}
+    if out_dir is not None:
+        options = {name: list(value) if isinstance(value, tuple) else value for name, value in params.items()}
+        if Path(data_name).is_file():  # so --resume works from any folder
+            options["data_name"] = str(Path(data_name).resolve())
+        checkpoint = Checkpointer(Path(out_dir) / "checkpoints", params["checkpoint_every"], resume=resumed_epoch > 0, extra={"options": options})
+    history = fit(
+        network, splits.X_train, splits.y_train, optimizer, epochs=max(params["epochs"] - resumed_epoch, 0), batch_size=params["batch_size"],
+        schedule=schedule, validation_data=(splits.X_dev, splits.y_dev), verbose=0 if params["quiet"] else 1, checkpoint=checkpoint,
+    )
+    if history.interrupted:
+        click.echo(f"Interrupted: the state after epoch {len(history)} is saved in {checkpoint.directory}. "
+                   f"Continue with: glassnet train --resume {out_dir}", err=True)
+        ctx.exit(130)
+    return history, options
 
 
 def _resume(ctx: click.Context, resume_dir: str) -> None:
@@ -159,6 +166,8 @@ def _print_results(results: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from glassnet.cli.formats import metric
+
     regression = results.get("task") == "regression"
     columns = ("r2", "mse") if regression else ("accuracy", "error")
     table = Table(title=f"glassnet on {results['data']} ({results['epochs_run']} epochs, {results['seconds']:.1f} s)", min_width=44)
@@ -168,20 +177,27 @@ def _print_results(results: dict[str, Any]) -> None:
     for split in ("train", "train_dev", "dev", "test"):
         if f"{split}_{columns[0]}" in results:
             values = [results[f"{split}_{column}"] for column in columns]
-            table.add_row(split.replace("_", "-"), *("n/a" if value is None else f"{value:.4f}" for value in values))
+            table.add_row(split.replace("_", "-"), *(metric(column, value) for column, value in zip(columns, values)))
     console = Console(file=sys.stdout)
     console.print(table)
     if results.get("files"):
-        console.print(f"wrote {', '.join(results['files'])}")
+        click.echo(f"wrote {', '.join(results['files'])}")
+    if results.get("learning_curve"):
+        click.echo(f"learning curve: {results['learning_curve']['plot']}")
 
 
-def _diagnose_run(results: dict[str, Any], human_error: float | None) -> Any:
-    """The advisor on this run's error rates (classification only), stored in ``results["diagnosis"]``."""
-    from glassnet.strategy.diagnose import diagnose
+def _diagnose_run(results: dict[str, Any], human_error: float | None, settings: dict[str, Any]) -> Any:
+    """The advisor on this run's error rates (classification only), stored in ``results["diagnosis"]``.
+
+    ``settings`` (optimizer, hidden widths, λ, keep probability, epochs) make the remedies specific to this run.
+    """
+    from glassnet.cli.strategy import CLI_NAMES
+    from glassnet.strategy.diagnose import RunSettings, diagnose
 
     if "train_error" not in results:
         return None
-    diagnosis = diagnose(results["train_error"], human_error, results.get("train_dev_error"), results.get("dev_error"), results.get("test_error"), unit="fraction")
+    diagnosis = diagnose(results["train_error"], human_error, results.get("train_dev_error"), results.get("dev_error"), results.get("test_error"),
+                         unit="fraction", settings=RunSettings(**settings), names=CLI_NAMES)
     results["diagnosis"] = diagnosis.to_dict()
     return diagnosis
 

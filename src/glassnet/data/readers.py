@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import zipfile
 from pathlib import Path
 from typing import Any, Sequence
@@ -28,10 +29,15 @@ from glassnet.data.dataset import Dataset, MAX_INFERRED_CLASSES, TASK_CHOICES
 from glassnet.errors import DataError
 
 
-def load_data(source: str, target: str | None = None, task: str = "auto", seed: int = defaults.SEED) -> Dataset:
-    """A bundled set by name, or a user's ``.csv`` / ``.npz`` file (``target`` names the CSV target column)."""
+def load_data(source: str, target: str | None = None, task: str = "auto", seed: int = defaults.SEED, drop: Sequence[str] = ()) -> Dataset:
+    """A bundled set by name, or a user's ``.csv`` / ``.npz`` file.
+
+    ``target`` names the CSV target column; ``drop`` lists CSV columns to leave out (e.g. a saved row index).
+    """
     if task not in TASK_CHOICES:
         raise DataError(f"task expects one of {', '.join(TASK_CHOICES)}. Received: task={task!r}")
+    if drop and (source in BUNDLED or Path(source).suffix.lower() != ".csv"):
+        raise DataError(f"--drop applies to CSV columns; {source!r} is not a CSV file.")
     if source in BUNDLED:
         if target is not None:
             raise DataError(f"--target applies to CSV files; the bundled set {source!r} has its own target.")
@@ -49,7 +55,35 @@ def load_data(source: str, target: str | None = None, task: str = "auto", seed: 
         if target is not None:
             raise DataError(f"{source}: --target applies to CSV files; an NPZ file holds arrays X and y.")
         return load_npz(path, task)
-    return load_csv(path, target, task)
+    return load_csv(path, target, task, drop)
+
+
+#: a column name that pandas makes up for a header cell that was empty (``Unnamed: 0``)
+_UNNAMED = re.compile(r"^Unnamed: \d+$")
+
+
+def check_column_names(names: Sequence[str], source: str | Path) -> None:
+    """Refuse a column with an empty or made-up (``Unnamed: 0``) name: it is almost always a saved row index.
+
+    Works on the header names alone, whatever parsed the file. The hint names the way out: name the
+    column, save without the index (pandas: ``to_csv(index=False)``), or leave it out with ``--drop``.
+    """
+    for position, name in enumerate(names, start=1):
+        if not name.strip() or _UNNAMED.match(name.strip()):
+            shown = "an empty name" if not name.strip() else f"the name {name.strip()!r}"
+            raise DataError(
+                f"{source}: column {position} has {shown}, the mark of a saved row index (pandas writes one unless "
+                f"to_csv(index=False)); name it, or leave it out with --drop {name.strip() or chr(39) * 2} (Python: drop=[{name.strip()!r}])."
+            )
+
+
+def _drop_columns(path: Path, header: list[str], cells: np.ndarray, drop: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The header and cells without the ``drop`` columns; an unknown name raises :class:`DataError`."""
+    unknown = [name for name in drop if name not in header]
+    if unknown:
+        raise DataError(f"{path}: no column named {unknown[0]!r} to drop; the columns are {_list(header)}.")
+    keep = [i for i, name in enumerate(header) if name not in set(drop)]
+    return [header[i] for i in keep], cells[:, keep]
 
 
 def read_csv_table(path: str | Path) -> tuple[list[str], list[list[str]], list[int]]:
@@ -109,16 +143,22 @@ def _numbers(path: Path, cells: np.ndarray, columns: Sequence[str], lines: Seque
     return values
 
 
-def load_csv(path: str | Path, target: str | None = None, task: str = "auto") -> Dataset:
-    """A CSV file with a header row; ``target`` (default: the last column) is the label or value column."""
+def load_csv(path: str | Path, target: str | None = None, task: str = "auto", drop: Sequence[str] = ()) -> Dataset:
+    """A CSV file with a header row; ``target`` (default: the last column) is the label or value column.
+
+    ``drop`` names columns to leave out; every other column needs a real name (:func:`check_column_names`).
+    """
     path = Path(path)
     header, rows, lines = read_csv_table(path)
+    if target is not None and target in drop:
+        raise DataError(f"{path}: column {target!r} is both the target and dropped; drop other columns only.")
+    header, cells = _drop_columns(path, header, np.array(rows, dtype=str), drop)
+    check_column_names(header, path)
     if len(header) < 2:
         raise DataError(f"{path}: has {len(header)} column; expected at least one feature column and a target column.")
     target = header[-1] if target is None else target
     if target not in header:
         raise DataError(f"{path}: no column named {target!r} for --target; the columns are {_list(header)}.")
-    cells = np.array(rows, dtype=str)
     index = header.index(target)
     features = [name for name in header if name != target]
     X = _numbers(path, np.delete(cells, index, axis=1), features, lines, "feature values").astype(np.float32)
@@ -220,16 +260,17 @@ def labels_to_indices(raw: np.ndarray, class_names: Sequence[str], where: str, l
     return np.array([index[label] for label in labels], dtype=np.int64)
 
 
-def read_features_csv(path: str | Path, feature_names: Sequence[str], target_name: str | None = None) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
+def read_features_csv(path: str | Path, feature_names: Sequence[str], target_name: str | None = None,
+                      ignore: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
     """Feature columns of a CSV in the model's order, plus the raw target column if present.
 
     Columns are matched by name (any order); a missing feature column or an extra column other than
-    the target raises :class:`DataError` listing both.
+    the target and the ``ignore`` columns (those dropped in training) raises :class:`DataError` listing both.
     """
     path = Path(path)
     header, rows, lines = read_csv_table(path)
     missing = [name for name in feature_names if name not in header]
-    extra = [name for name in header if name not in feature_names and name != target_name]
+    extra = [name for name in header if name not in feature_names and name != target_name and name not in ignore]
     if missing or extra:
         raise DataError(
             f"{path}: the columns do not match the model: missing {_list(missing)}, unexpected {_list(extra)}; "

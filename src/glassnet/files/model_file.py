@@ -11,10 +11,13 @@ as BatchNorm running statistics) as a named tensor, and these metadata entries (
 ``preprocessing``    the scaler fitted on the training rows, ``{"scaler": "StandardScaler", "mean": [...],
                      "scale": [...]}`` as JSON, or ``null``
 ``labels``           ``{"class_names": [...], "feature_names": [...], "target_name": ...}`` as JSON
+``split``            optional (files before it load without it): how the data was split, as JSON —
+                     ``{"seed", "fractions", "train_dev", "data": {"rows", "columns", "sha256"}, "drop"}``
+                     (:class:`~glassnet.data.splits.SplitRecipe`), so ``evaluate`` can score the test rows only
 ``sha256``           SHA-256 over everything that affects predictions (below)
 ==================  ==========================================================================
 
-The checksum covers the format version, the config, preprocessing and labels strings, and for each
+The checksum covers the format version, the config, preprocessing, labels (and split) strings, and for each
 tensor (sorted by name) its name, dtype, shape and bytes, each length-prefixed so no two different
 files hash the same input. :func:`load_model_file` reads the header, verifies the checksum, then checks the config
 (every class must be registered, every size bounded by the stored tensors) *before* building anything,
@@ -34,6 +37,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from glassnet.data.splits import SplitRecipe
 from glassnet.errors import DataError, GlassnetError, ModelFileError
 from glassnet.files.container import read_container, write_container
 from glassnet.nn.network import Network
@@ -114,6 +118,7 @@ class Model:
     class_names: list[str] = field(default_factory=list)
     feature_names: list[str] = field(default_factory=list)
     target_name: str | None = None
+    split: SplitRecipe | None = None
 
     @property
     def task(self) -> str:
@@ -180,6 +185,25 @@ def _strings(path: str | Path, labels: dict[str, Any], key: str, count: int | No
 
 
 
+def _split_from_json(path: str | Path, data: Any) -> SplitRecipe | None:
+    """The stored split recipe, checked field by field (None when the file has none)."""
+    if data is None:
+        return None
+    fingerprint = data.get("data") if isinstance(data, dict) else None
+    checks = isinstance(data, dict) and isinstance(fingerprint, dict) and [
+        isinstance(data.get("seed"), int) and not isinstance(data.get("seed"), bool) and data["seed"] >= 0,
+        isinstance(data.get("fractions"), list) and len(data["fractions"]) == 3 and all(isinstance(f, float) and 0 < f < 1 for f in data["fractions"]),
+        isinstance(data.get("train_dev"), (int, float)) and not isinstance(data.get("train_dev"), bool) and 0.0 <= data["train_dev"] <= 0.5,
+        all(isinstance(fingerprint.get(key), int) and not isinstance(fingerprint.get(key), bool) and fingerprint[key] >= 1 for key in ("rows", "columns")),
+        isinstance(fingerprint.get("sha256"), str) and len(fingerprint["sha256"]) == 64 and all(c in "0123456789abcdef" for c in fingerprint["sha256"]),
+        isinstance(data.get("drop", []), list) and all(isinstance(name, str) for name in data.get("drop", [])),
+    ]
+    if not checks or not all(checks) or abs(sum(data["fractions"]) - 1.0) > 1e-6:
+        raise ModelFileError(f"{path}: the split recipe must hold a seed ≥ 0, three fractions summing to 1, a train-dev fraction in [0, 0.5], "
+                             f"the data's rows, columns and SHA-256, and the dropped column names. Received: {data!r}"[:400])
+    data_fields = {key: fingerprint[key] for key in ("rows", "columns", "sha256")}
+    return SplitRecipe(data["seed"], tuple(data["fractions"]), float(data["train_dev"]), data_fields, tuple(data.get("drop", [])))
+
 
 def save_model(model: "Network | Model", path: str | Path, *, scaler: Any = None, class_names: Iterable[str] | None = None,
                feature_names: Iterable[str] | None = None, target_name: str | None = None) -> None:
@@ -204,12 +228,14 @@ def save_model(model: "Network | Model", path: str | Path, *, scaler: Any = None
         "preprocessing": _scaler_to_json(scaler),
         "labels": {"class_names": [str(c) for c in class_names or []], "feature_names": [str(f) for f in feature_names or []], "target_name": target_name},
     }
+    if isinstance(model, Model) and model.split is not None:
+        fields["split"] = model.split.to_dict()
     write_container(path, FORMAT, fields, network.state_arrays())
 
 
 def load_model_file(path: str | Path) -> Model:
     """Read a model file written by :func:`save_model`; a malformed or tampered file raises :class:`ModelFileError`."""
-    parsed, tensors = read_container(path, FORMAT, _CHECKED_FIELDS)
+    parsed, tensors = read_container(path, FORMAT, _CHECKED_FIELDS, optional=("split",))
     network = network_from_arrays(path, parsed["config"], tensors)
     labels = parsed["labels"] if isinstance(parsed["labels"], dict) else {}
     n_classes = {"binary": 2, "multiclass": network.output_units, "regression": 0}[network.task]
@@ -219,4 +245,4 @@ def load_model_file(path: str | Path) -> Model:
     if target_name is not None and not isinstance(target_name, str):
         raise ModelFileError(f"{path}: 'target_name' must be a string or null. Received: {target_name!r}")
     scaler = _scaler_from_json(path, parsed["preprocessing"], network.input_units)
-    return Model(network, scaler, class_names, feature_names, target_name)
+    return Model(network, scaler, class_names, feature_names, target_name, _split_from_json(path, parsed.get("split")))

@@ -28,6 +28,9 @@ import numpy as np
 from glassnet import defaults
 from glassnet._validation import check_real
 from glassnet.errors import ConfigError, GlassnetError
+from glassnet.nn.builders import DECAYS
+from glassnet.nn.layers import ACTIVATIONS
+from glassnet.optim.optimizers import OPTIMIZERS
 from glassnet.strategy.search_space import Distribution, SearchSpace, describe_space, narrow_space, parse_distribution, sample_configs
 
 
@@ -36,6 +39,18 @@ def _layers_value(text: str) -> str:
 
     widths = parse_layers(str(text))
     return ",".join(map(str, widths)) if widths else "none"
+
+
+def _one_of(names: Any) -> Callable[[Any], str]:
+    """A converter that accepts only ``names`` (so a choice is checked before any trial runs)."""
+
+    def convert(text: Any) -> str:
+        value = str(text).strip()
+        if value not in names:
+            raise ValueError(f"{value!r} is not one of {', '.join(names)}")
+        return value
+
+    return convert
 
 
 def _bool_value(text: Any) -> bool:
@@ -57,9 +72,9 @@ HYPERPARAMETERS: dict[str, Callable[[Any], Any]] = {
     "batch_size": int,
     "epochs": int,
     "layers": _layers_value,
-    "activation": str,
-    "optimizer": str,
-    "decay": str,
+    "activation": _one_of(ACTIVATIONS),
+    "optimizer": _one_of(OPTIMIZERS),
+    "decay": _one_of(DECAYS),
     "batchnorm": _bool_value,
 }
 NUMERIC = ("learning_rate", "l2", "beta", "decay_rate", "keep_prob", "batch_size", "epochs")
@@ -116,13 +131,18 @@ class TrialData:
     name: str = "data"
 
 
-def load_trial_data(name: str, seed: int = defaults.SEED) -> TrialData:
-    """A bundled set or a ``.csv``/``.npz`` file, split and scaled as ``glassnet train`` does by default."""
+def load_trial_data(name: str, seed: int = defaults.SEED, target: str | None = None, task: str = "auto", fractions: tuple[float, float, float] = defaults.SPLIT,
+                    train_dev: float = 0.0, drop: tuple[str, ...] = ()) -> TrialData:
+    """A bundled set or a ``.csv``/``.npz`` file, read, split and scaled as ``glassnet train`` does with the same options.
+
+    ``target``, ``task`` and ``drop`` are those of :func:`glassnet.data.readers.load_data`; ``fractions`` and
+    ``train_dev`` those of :func:`glassnet.data.splits.split_dataset` (the train-dev slice is held out, unused).
+    """
     from glassnet.data.readers import load_data
     from glassnet.data.splits import split_dataset
 
-    dataset = load_data(name, seed=seed)
-    splits = split_dataset(dataset, seed=seed)
+    dataset = load_data(name, target, task, seed=seed, drop=drop)
+    splits = split_dataset(dataset, fractions, seed=seed, train_dev=train_dev)
     n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
     return TrialData(splits.X_train, splits.y_train, splits.X_dev, splits.y_dev, dataset.task, n_outputs, name)
 
