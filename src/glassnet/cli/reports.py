@@ -136,7 +136,7 @@ def select_split(model: Model, X: np.ndarray, y: np.ndarray, split: str | None) 
     if split == "all":
         return X, y, split
     if recipe is None:
-        raise DataError(f"the model file stores no split recipe (written before glassnet kept one, or not by 'glassnet train --out'); it can only be scored on all the rows.")
+        raise DataError("the model file stores no split recipe (written before glassnet kept one, or not by 'glassnet train --out'); it can only be scored on all the rows.")
     if not same:
         raise DataError(f"the data is not the set the model was trained on ({len(y)} rows, its fingerprint differs from that of the model's {recipe.data['rows']} rows); it can only be scored on all the rows.")
     rows = split_indices(y, model.task != "regression", recipe.fractions, recipe.seed, recipe.train_dev)[split]
