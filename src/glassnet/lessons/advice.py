@@ -54,6 +54,8 @@ class CaseResult:
         """The gap the advisor named first, in ``diagnosis`` (None when there is none)."""
         if diagnosis is None or self.focus == "none":
             return None
+        if self.focus == "avoidable_bias" and diagnosis.train_below_human:  # the advisor leaves it unmeasured: below 0
+            return diagnosis.errors["train"] - diagnosis.errors["human"]
         return diagnosis.gaps[self.focus]
 
     def numbers(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ printed in the report, so every number there says how it was made.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -87,8 +88,8 @@ class Result:
             "claim": self.claim,
             "verdict": self.verdict,
             "checks": [check.to_dict() for check in self.checks],
-            "numbers": dict(self.numbers),
-            "table": [dict(row) for row in self.table],
+            "numbers": _json_safe(self.numbers),
+            "table": _json_safe(self.table),
             "settings": dict(self.settings),
             "quick": self.quick,
             "seed": self.seed,
@@ -96,6 +97,17 @@ class Result:
             "figures": [{"name": figure.name, "title": figure.title, "file": f"{figure.name}.png"} for figure in self.figures],
             "explanation": self.explanation,
         }
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, ±inf, which JSON cannot hold) replaced by None."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def verdict(checks: Sequence[Check]) -> str:
