@@ -27,7 +27,10 @@ header h1 { margin: 0 0 .3rem; font-size: 1.7rem; }
 header p { margin: .2rem 0; }
 nav { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: .8rem 1.2rem; margin: 1.2rem 0; }
 nav h2 { font-size: 1.1rem; margin: .2rem 0 .4rem; }
-nav ol { margin: .2rem 0 .6rem; }
+nav ol { margin: .2rem 0 .6rem; padding-left: 1.4rem; }
+nav h3 { font-size: .95rem; margin: .3rem 0; }
+nav .lessons { display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr)); gap: .2rem 1.2rem; }
+nav .fails { color: #d62728; font-weight: bold; }
 section.experiment { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 1rem 1.4rem; margin: 1.4rem 0; }
 section.experiment h2 { margin: .2rem 0 .4rem; font-size: 1.35rem; }
 .lesson-tag { color: #666; font-size: .9rem; font-weight: normal; }
@@ -90,14 +93,18 @@ def _section(result: Result) -> str:
 
 
 def _contents(results: Sequence[Result]) -> str:
-    parts = ['<nav><h2>Contents</h2>']
+    parts = ['<nav><h2>Contents</h2><div class="lessons">']
     for lesson, title in LESSONS.items():
         items = [result for result in results if result.lesson == lesson]
         if not items:
             continue
-        entries = "".join(f'<li><a href="#{html.escape(r.name)}">{html.escape(r.name)}</a> — {html.escape(r.verdict)}</li>' for r in items)
-        parts.append(f"<h3>Lesson {lesson}: {html.escape(title)}</h3><ol>{entries}</ol>")
-    return "".join(parts) + "</nav>"
+        entries = "".join(
+            f'<li><a href="#{html.escape(r.name)}">{html.escape(r.name)}</a> — '
+            f'<span class="{"holds" if r.verdict == HOLDS else "fails"}">{html.escape(r.verdict)}</span></li>'
+            for r in items
+        )
+        parts.append(f"<div><h3>Lesson {lesson}: {html.escape(title)}</h3><ol>{entries}</ol></div>")
+    return "".join(parts) + "</div></nav>"
 
 
 def render_html(results: Sequence[Result], seconds: float) -> str:

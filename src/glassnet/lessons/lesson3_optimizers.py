@@ -68,6 +68,7 @@ def _surface_figure(paths: dict[str, np.ndarray], settings: dict[str, Any]) -> A
     finish(map_axes, "Paths on f = 1 − exp(−x²) + y⁴/4 − y²/2 (plateau in x, saddle at y = 0)", "x", "y")
     finish(value_axes, f"Height above the minimum, α = {settings['surface_learning_rate']:g} for all", "step", "f − f_min (log scale)", log_y=True)
     value_axes.set_xscale("symlog", linthresh=10)
+    value_axes.set_xlim(left=0)
     return figure
 
 
@@ -119,7 +120,8 @@ OPTIMIZERS_EXPERIMENT = Experiment(
     lesson=3,
     claim="Adam gets through where gradient descent crawls: on moons, and on a surface with a plateau and a saddle the adaptive methods leave first.",
     explanation=(
-        "Top: the course's experiment — the same 3-layer network on moons with the same learning rate and four optimizers. "
+        "Top: the course's experiment — the same 3-layer network on moons with the same learning rate and four optimizers "
+        "(GD's and momentum's curves lie on top of each other: at this α momentum barely changes the path). "
         "Bottom: the four optimizers on a 2-D surface that starts them on a plateau (the slope in x is about 0.01) next to a "
         "saddle (y starts at 0.001). GD's step is α times a tiny gradient, so it crawls; momentum averages the same tiny "
         "gradients. RMSprop and Adam divide by the root of the averaged squared gradient, so their step is about α whatever "
