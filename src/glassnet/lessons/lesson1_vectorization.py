@@ -122,6 +122,7 @@ def _pitfall_figure(rows: int, seed: int) -> Any:
                                 (right, predictions - labels.reshape(-1, 1), "p − y.reshape(-1, 1) → shape (n, 1)")):
         image = axes.imshow(values, cmap="coolwarm", vmin=-1, vmax=1, aspect="equal")
         finish(axes, title, "column index", "row index (sample)", legend=False)
+        axes.set_xticks(range(values.shape[1]))
         axes.grid(False)
     figure.colorbar(image, ax=[left, right], label="p − y for perfect predictions (should all be 0)")
     return figure
@@ -146,9 +147,10 @@ VECTORIZATION = Experiment(
     claim=("A vectorised forward/backward pass is orders of magnitude faster than explicit loops over samples and units; "
            "a rank-1 (n,) array broadcast against (n, 1) silently becomes (n, n), and reshape fixes it."),
     explanation=(
-        "Left: the time of one forward and backward pass of a one-hidden-layer tanh network, written once as Python loops "
+        "First figure: the time of one forward and backward pass of a one-hidden-layer tanh network, written once as Python loops "
         "over samples, hidden units and inputs and once as the library's matrix products (both give the same cost and "
-        "gradients to about 1e-15). Right: perfect predictions of shape (n, 1) minus labels of shape (n,) should be all "
+        "gradients to about 1e-15). The ratio grows with the size: at 64 samples × 20 inputs × 16 units we measured only about "
+        "60×, because the vectorised pass then costs mostly fixed Python overhead. Second figure: perfect predictions of shape (n, 1) minus labels of shape (n,) should be all "
         "zeros, but broadcasting pairs every prediction with every label and builds an (n, n) matrix, so the "
         "'error' is about 0.5 instead of 0 — no exception, just a wrong number. y.reshape(-1, 1) gives the intended "
         "(n, 1) column. glassnet keeps every array 2-D for this reason."

@@ -58,7 +58,8 @@ def _weights_figure(first_layers: dict[str, np.ndarray]) -> Any:
     for panel, (arm, W) in zip(axes, first_layers.items()):
         limit = float(np.max(np.abs(W))) or 1.0
         image = panel.imshow(W, cmap="coolwarm", vmin=-limit, vmax=limit, aspect="auto")
-        finish(panel, f"{arm}: W of layer 1 (2 inputs × {W.shape[1]} units)", "hidden unit", "input", legend=False)
+        finish(panel, f"{arm}: W of layer 1 (2 inputs × {W.shape[1]} units)", "hidden unit", "input feature", legend=False)
+        panel.set_yticks(range(W.shape[0]), [f"x{i + 1}" for i in range(W.shape[0])])
         panel.grid(False)
         figure.colorbar(image, ax=panel, label="weight")
     return figure
@@ -82,8 +83,8 @@ INITIALIZATION = Experiment(
     lesson=2,
     claim="Zero initialisation keeps every hidden unit identical and accuracy at chance; a too large random one starts slow; He trains.",
     explanation=(
-        "Top: the training cost per epoch of the same ReLU network with three initialisations. With all weights zero, every "
-        "hidden unit computes the same thing and gets the same gradient, so the units never become different (bottom: the "
+        "First figure: the training cost per epoch of the same ReLU network with three initialisations. With all weights zero, every "
+        "hidden unit computes the same thing and gets the same gradient, so the units never become different (second figure: the "
         "zeros panel is one flat colour) and the network is no better than a constant. Weights drawn with a standard "
         "deviation of 10 make huge logits, so the first cost is enormous and training gets stuck. He initialisation "
         "(standard deviation √(2/n_in)) keeps the activations' scale from layer to layer and trains."
@@ -214,7 +215,7 @@ REGULARIZATION = Experiment(
     ),
     settings={"data": "moons", "noise": 0.35, "train_rows": 100, "dev_rows": 1000, "units": 128, "optimizer": "adam",
               "learning_rate": 0.003, "batch_size": 32, "epochs": 300, "l2_values": [0.01, 0.1, 0.3], "keep_probs": [0.8, 0.5]},
-    quick_settings={"epochs": 120, "l2_values": [0.3], "keep_probs": [0.5]},
+    quick_settings={"epochs": 200, "l2_values": [0.3], "keep_probs": [0.5]},
     measure=_measure_regularization,
     checks=_check_regularization,
 )

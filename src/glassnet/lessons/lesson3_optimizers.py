@@ -120,9 +120,9 @@ OPTIMIZERS_EXPERIMENT = Experiment(
     lesson=3,
     claim="Adam gets through where gradient descent crawls: on moons, and on a surface with a plateau and a saddle the adaptive methods leave first.",
     explanation=(
-        "Top: the course's experiment — the same 3-layer network on moons with the same learning rate and four optimizers "
+        "First figure: the course's experiment — the same 3-layer network on moons with the same learning rate and four optimizers "
         "(GD's and momentum's curves lie on top of each other: at this α momentum barely changes the path). "
-        "Bottom: the four optimizers on a 2-D surface that starts them on a plateau (the slope in x is about 0.01) next to a "
+        "Second figure: the four optimizers on a 2-D surface that starts them on a plateau (the slope in x is about 0.01) next to a "
         "saddle (y starts at 0.001). GD's step is α times a tiny gradient, so it crawls; momentum averages the same tiny "
         "gradients. RMSprop and Adam divide by the root of the averaged squared gradient, so their step is about α whatever "
         "the slope, and they leave the plateau and the saddle in a few dozen steps."
