@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.lessons.base import Check
+from glassnet.lessons.base import Check, Measurement
 from glassnet.lessons.common import error, rounded, train
 from glassnet.lessons.figures import colour, finish, panels
 from glassnet.nn.builders import build_network
@@ -101,6 +101,18 @@ def run_case(case: BiasVarianceCase, human_error: float, learning_rate: float, s
     result.errors["after"] = after
     result.after = diagnose(after["train"], human_error=human_error, dev_error=after["dev"], unit="fraction")
     return result
+
+
+def follow_advice(cases: dict[str, BiasVarianceCase], settings: dict[str, Any], seed: int, title: str) -> Measurement:
+    """:func:`run_case` for each named case (``settings`` gives ``human_error`` and ``learning_rate``): numbers
+    prefixed by the case's key, the before/after rows, and :func:`advice_figure`."""
+    results = [run_case(case, settings["human_error"], settings["learning_rate"], seed) for case in cases.values()]
+    numbers: dict[str, Any] = {"human_error": settings["human_error"]}
+    table: list[dict[str, Any]] = []
+    for key, result in zip(cases, results):
+        numbers.update({f"{key}_{name}": value for name, value in result.numbers().items()})
+        table += result.rows()
+    return Measurement(numbers, table, [("gaps", title, advice_figure(results))])
 
 
 def advice_checks(n: dict[str, Any], *expected: tuple[str, str]) -> list[Check]:

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from glassnet.data.bundled import load_dataset
-from glassnet.lessons.advice import BiasVarianceCase, advice_checks, advice_figure, run_case
+from glassnet.lessons.advice import BiasVarianceCase, advice_checks, follow_advice
 from glassnet.lessons.base import Check, Experiment, Measurement
 from glassnet.lessons.common import moons, rounded, split, train, train_guarded
-from glassnet.lessons.figures import SEQUENCE, colour, curves, finish, panels
+from glassnet.lessons.figures import colour, curves, finish, panels
 from glassnet.nn.dropout import Dropout
 from glassnet.nn.initializers import get_initializer, normal, zeros
 from glassnet.nn.layers import Dense, ReLU
@@ -106,18 +106,12 @@ def _measure_bias_variance(settings: dict[str, Any], seed: int) -> Measurement:
     X_all, X_dev, y_all, y_dev = split(X, y, seed, dev_fraction=settings["dev_rows"] / len(y))
     few = slice(0, settings["few_rows"])
     big = [settings["units"]] * 2
-    cases = [
-        BiasVarianceCase("logistic regression on the flower set", flower_split, [], settings["epochs"], [settings["units"]], flower_split),
-        BiasVarianceCase(f"a 2×{settings['units']} network on {settings['few_rows']} moons", (X_all[few], X_dev, y_all[few], y_dev), big,
-                         settings["epochs"], big + [settings["units"]], (X_all, X_dev, y_all, y_dev)),
-    ]
-    results = [run_case(case, settings["human_error"], settings["learning_rate"], seed) for case in cases]
-    numbers: dict[str, Any] = {}
-    table = []
-    for key, result in zip(("small", "big"), results):
-        numbers.update({f"{key}_{name}": value for name, value in result.numbers().items()})
-        table += result.rows()
-    return Measurement(numbers, table, [("gaps", "Gaps before and after following the advice", advice_figure(results))])
+    cases = {
+        "small": BiasVarianceCase("logistic regression on the flower set", flower_split, [], settings["epochs"], [settings["units"]], flower_split),
+        "big": BiasVarianceCase(f"a 2×{settings['units']} network on {settings['few_rows']} moons", (X_all[few], X_dev, y_all[few], y_dev), big,
+                                settings["epochs"], big + [settings["units"]], (X_all, X_dev, y_all, y_dev)),
+    }
+    return follow_advice(cases, settings, seed, "Gaps before and after following the advice")
 
 
 BIAS_VARIANCE = Experiment(

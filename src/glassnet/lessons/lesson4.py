@@ -10,7 +10,7 @@ from glassnet.data.bundled import load_dataset
 from glassnet.data.splits import split_dataset
 from glassnet.lessons.base import Check, Experiment, Measurement
 from glassnet.lessons.common import rounded, split, train, train_guarded
-from glassnet.lessons.figures import SEQUENCE, colour, finish, panels
+from glassnet.lessons.figures import colour, finish, panels
 from glassnet.nn.builders import build_network
 from glassnet.nn.layers import Dense
 from glassnet.nn.losses import BinaryCrossEntropy, SoftmaxCrossEntropy

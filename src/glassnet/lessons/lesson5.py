@@ -6,7 +6,7 @@ from typing import Any
 
 from glassnet.data.bundled import load_dataset
 from glassnet.data.splits import split_dataset
-from glassnet.lessons.advice import BiasVarianceCase, advice_checks, advice_figure, run_case
+from glassnet.lessons.advice import BiasVarianceCase, advice_checks, follow_advice
 from glassnet.lessons.base import Experiment, Measurement
 
 
@@ -16,17 +16,13 @@ def _measure_strategy(settings: dict[str, Any], seed: int) -> Measurement:
     few = settings["few_rows"]
     little = (splits.X_train[:few], splits.X_dev, splits.y_train[:few], splits.y_dev)
     small, big = [settings["small_units"]], [settings["big_units"]] * 2
-    cases = [
-        BiasVarianceCase(f"{settings['small_units']} hidden units, all {len(splits.y_train)} training rows", full, small, settings["epochs"], [settings["big_units"]], full),
-        BiasVarianceCase(f"2×{settings['big_units']} units, {few} training rows", little, big, settings["epochs"], big + [settings["big_units"]], full),
-    ]
-    results = [run_case(case, settings["human_error"], settings["learning_rate"], seed) for case in cases]
-    numbers: dict[str, Any] = {"human_error": settings["human_error"]}
-    table = []
-    for key, result in zip(("first", "second"), results):
-        numbers.update({f"{key}_{name}": value for name, value in result.numbers().items()})
-        table += result.rows()
-    return Measurement(numbers, table, [("gaps", "The advisor's focus, before and after following it", advice_figure(results))])
+    cases = {
+        "first": BiasVarianceCase(f"{settings['small_units']} hidden units, all {len(splits.y_train)} training rows", full, small,
+                                  settings["epochs"], [settings["big_units"]], full),
+        "second": BiasVarianceCase(f"2×{settings['big_units']} units, {few} training rows", little, big, settings["epochs"],
+                                   big + [settings["big_units"]], full),
+    }
+    return follow_advice(cases, settings, seed, "The advisor's focus, before and after following it")
 
 
 STRATEGY = Experiment(
