@@ -136,7 +136,7 @@ def test_no_module_is_longer_than_the_limit():
         ("nn/network.py", "def f():\n    from glassnet.files.checkpoints import Checkpointer\n", "nn.network (floor 2) imports files.checkpoints (floor 3): upward"),
         ("train/loop.py", "from ..cli import main\n", "train.loop (floor 2) imports cli.main (floor 6): upward"),
         ("optim/schedules.py", "import glassnet\n", "optim.schedules imports the glassnet facade"),
-        ("nn/layers.py", "from glassnet.nn import network\n", "import cycle: nn.layers -> nn.network -> nn.layers"),
+        ("nn/layers.py", "from glassnet.nn import network\n", "nn.layers -> nn.network"),  # the cycle may be reported from another start
         ("widgets.py", "x = 1\n", "widgets: not on any floor"),
     ],
 )
