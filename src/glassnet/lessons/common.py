@@ -91,3 +91,8 @@ def rounded(value: Any, digits: int = 4) -> Any:
 def rounded_dict(values: dict[str, Any], digits: int = 4) -> dict[str, Any]:
     """:func:`rounded` applied to every value."""
     return {key: rounded(value, digits) for key, value in values.items()}
+
+
+def dense_weights(network: Network) -> list[np.ndarray]:
+    """The weight matrices ``W (n_in, n_out)`` of every Dense layer, first to last (views, not copies)."""
+    return [layer.params["W"] for layer in network.layers if "W" in layer.params]

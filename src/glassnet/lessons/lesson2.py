@@ -9,13 +9,13 @@ import numpy as np
 from glassnet.data.bundled import load_dataset
 from glassnet.lessons.advice import BiasVarianceCase, advice_checks, follow_advice
 from glassnet.lessons.base import Check, Experiment, Measurement
-from glassnet.lessons.common import moons, rounded, split, train, train_guarded
+from glassnet.lessons.common import dense_weights, moons, rounded, split, train, train_guarded
 from glassnet.lessons.figures import colour, curves, finish, panels
 from glassnet.nn.dropout import Dropout
 from glassnet.nn.initializers import get_initializer, normal, zeros
 from glassnet.nn.layers import Dense, ReLU
 from glassnet.nn.losses import BinaryCrossEntropy
-from glassnet.nn.network import Network, dense_weights
+from glassnet.nn.network import Network
 from glassnet.optim.optimizers import SGD, Adam
 from glassnet.plots import draw_boundary
 
