@@ -477,3 +477,58 @@ def test_the_cli_predicts_from_a_saved_estimator(tmp_path):
     rows = result.stdout.strip().splitlines()
     assert len(rows) == 1 + 150 and "virginica" in rows[0]
     assert [row.split(",")[0] for row in rows[1:]] == list(classifier.predict(X))
+
+
+def house_prices(rows=400, seed=0):
+    """Prices of mean 2e5 linear in five features plus noise; LinearRegression's test R² is 0.983."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, 5))
+    y = 2e5 + 3e4 * (X @ np.array([1.0, -2.0, 0.5, 0.0, 1.5])) + rng.normal(scale=1e4, size=rows)
+    return train_test_split(X, y, random_state=0)
+
+
+def test_a_target_around_2e5_reaches_linear_regression_with_the_defaults():
+    from sklearn.linear_model import LinearRegression
+
+    X_train, X_test, y_train, y_test = house_prices()
+    reference = LinearRegression().fit(X_train, y_train).score(X_test, y_test)
+    model = make_pipeline(StandardScaler(), GlassRegressor(random_state=0)).fit(X_train, y_train)
+    regressor = model[-1]
+    assert model.score(X_test, y_test) >= reference - 0.02
+    assert regressor.target_scaler_.mean_ == pytest.approx([y_train.mean()]) and regressor.n_iter_ < regressor.max_iter
+    unscaled = make_pipeline(StandardScaler(), GlassRegressor(scale_target=False, epochs=40, random_state=0)).fit(X_train, y_train)
+    assert unscaled[-1].target_scaler_ is None and unscaled.score(X_test, y_test) < 0.0  # the output cannot climb to 2e5
+
+
+def test_a_saved_regressor_keeps_its_target_scaler_and_a_bad_one_is_refused(tmp_path):
+    X_train, X_test, y_train, _ = house_prices(rows=120)
+    regressor = GlassRegressor(hidden_layer_sizes=(8,), epochs=3, random_state=0).fit(X_train, y_train)
+    gn.save(regressor, tmp_path / "r.safetensors")
+    loaded = gn.load(tmp_path / "r.safetensors")
+    np.testing.assert_array_equal(loaded.target_scaler_.scale_, regressor.target_scaler_.scale_)
+    np.testing.assert_array_equal(loaded.predict(X_test), regressor.predict(X_test))
+    outputs = regressor.network_.forward(X_test).astype(np.float64)[:, 0]  # ŷ = σ·f(x) + μ
+    np.testing.assert_allclose(loaded.predict(X_test), outputs * regressor.target_scaler_.scale_ + regressor.target_scaler_.mean_, rtol=1e-12)
+    description = estimator_description(regressor)
+    description["fitted"]["target_scaler"]["scale"] = [0.0]
+    with pytest.raises(DataError, match="positive scales"):
+        estimator_from_description(json.loads(json.dumps(description)), regressor.network_)
+
+
+def test_by_default_training_stops_when_the_cost_stops_improving(iris):
+    classifier = GlassClassifier(hidden_layer_sizes=(8,), learning_rate=0.05, random_state=0).fit(*iris)
+    curve, tol, patience = classifier.loss_curve_, classifier.tol, classifier.n_iter_no_change
+    assert classifier.n_iter_ == len(curve) < classifier.max_iter and classifier.t_ == classifier.n_iter_ * len(iris[1])
+    assert all(curve[i] > min(curve[:i]) - tol for i in range(len(curve) - patience, len(curve)))
+    assert classifier.best_loss_ == min(curve)
+    fixed = GlassClassifier(hidden_layer_sizes=(8,), learning_rate=0.05, epochs=7, random_state=0).fit(*iris)
+    assert fixed.n_iter_ == 7 and fixed.loss_curve_ == curve[:7]  # a fixed number of epochs: the same run, cut
+
+
+def test_reaching_max_iter_warns_with_scikit_learns_convergence_warning(iris):
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        classifier = GlassClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(*iris)
+    assert classifier.n_iter_ == 3
+    for value, name in ((0, "max_iter"), (-1.0, "tol"), (0, "n_iter_no_change")):
+        with pytest.raises(ConfigError, match=name):
+            GlassClassifier(**{name: value}).fit(*iris)

@@ -17,6 +17,7 @@ import numpy as np
 
 from glassnet.data.bundled import BUNDLED
 from glassnet.data.readers import labels_to_indices, load_data, read_features_csv
+from glassnet.data.target_scaling import unscale_target
 from glassnet.errors import DataError
 from glassnet.estimators.saving import save
 from glassnet.files.atomic import write_text_atomic
@@ -28,18 +29,24 @@ if TYPE_CHECKING:
     from glassnet.train.history import History
 
 
-def split_metrics(network: "Network", splits: "Splits") -> dict[str, float | None]:
+def split_metrics(network: "Network", splits: "Splits", target_scaler: Any = None) -> dict[str, float | None]:
     """Accuracy and error (classification) or R² and mean squared error (regression) of every split.
 
-    R² of a split with one row is undefined: None (JSON null), as in :func:`evaluation`.
+    Regression metrics are on the target's own scale: with ``target_scaler`` (the network was trained on
+    the standardised target) the outputs are mapped back first. R² of a split with one row is undefined:
+    None (JSON null), as in :func:`evaluation`.
     """
+    from sklearn.metrics import r2_score
+
     metrics: dict[str, float | None] = {}
     for name, X, y in splits.parts():
-        cost, score = network.evaluate(X, y)
         if network.task == "regression":
-            metrics[f"{name}_r2"] = score if np.isfinite(score) else None
-            metrics[f"{name}_mse"] = float(np.mean((network.predict(X).reshape(len(y), -1) - np.reshape(y, (len(y), -1))) ** 2))
+            predictions = unscale_target(target_scaler, network.predict(X)).reshape(len(y), -1)
+            truth = np.reshape(y, (len(y), -1))
+            metrics[f"{name}_r2"] = float(r2_score(truth, predictions)) if len(y) > 1 else None
+            metrics[f"{name}_mse"] = float(np.mean((predictions - truth) ** 2))
         else:
+            score = network.evaluate(X, y)[1]
             metrics[f"{name}_accuracy"] = score
             metrics[f"{name}_error"] = 1.0 - score
     return metrics
@@ -57,13 +64,17 @@ def history_csv(records: Sequence[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def write_run_folder(out_dir: str | Path, network: "Network", dataset: "Dataset", splits: "Splits", history: "History", results: dict[str, Any]) -> list[str]:
-    """Write the model, history, metrics and plots of a finished run into ``out_dir``; return the file names."""
+def write_run_folder(out_dir: str | Path, network: "Network", dataset: "Dataset", splits: "Splits", history: "History", results: dict[str, Any],
+                     target_scaler: Any = None) -> list[str]:
+    """Write the model, history, metrics and plots of a finished run into ``out_dir``; return the file names.
+
+    ``target_scaler`` (regression trained on the standardised target) is stored in the model file.
+    """
     from glassnet.plots import plot_curves, plot_decision_boundary
 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    model = Model(network, splits.scaler, list(dataset.class_names), list(dataset.feature_names), dataset.target_name)
+    model = Model(network, splits.scaler, list(dataset.class_names), list(dataset.feature_names), dataset.target_name, target_scaler)
     save(model, folder / "model.safetensors")
     write_text_atomic(folder / "history.csv", history_csv(history.epochs))
     write_text_atomic(folder / "metrics.json", json.dumps(results, indent=2, default=str) + "\n")
@@ -123,9 +134,10 @@ def evaluation(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Accuracy, error and confusion matrix (rows: true class, columns: predicted) — or MSE and R² for regression."""
     from sklearn.metrics import confusion_matrix, mean_squared_error, r2_score
 
-    predictions = model.network.predict(model.transform(X))
     if model.task == "regression":
+        predictions = model.predict(X)
         return {"rows": int(len(y)), "mse": float(mean_squared_error(y, predictions)), "r2": float(r2_score(y, predictions)) if len(y) > 1 else None}
+    predictions = model.network.predict(model.transform(X))
     names = model.class_names or [str(k) for k in range(max(2, model.network.output_units))]
     accuracy = float(np.mean(predictions == y))
     matrix = confusion_matrix(y, predictions, labels=list(range(len(names))))

@@ -11,6 +11,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from glassnet import defaults
 from glassnet.cli.options import layers_option, read_config
 from glassnet.data.dataset import TASK_CHOICES
 from glassnet.nn.builders import DECAYS
@@ -34,12 +35,16 @@ from glassnet.optim.optimizers import OPTIMIZERS
 @click.option("--learning-rate", type=click.FloatRange(min=0.0, min_open=True), default=1e-3, show_default=True)
 @click.option("--beta", type=click.FloatRange(min=0.0, max=1.0, max_open=True), default=None, help="β of momentum and RMSprop, β₁ of Adam (default: the optimizer's own).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Mini-batch size (1 = stochastic).")
-@click.option("--epochs", type=click.IntRange(min=1), default=40, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Train exactly this many epochs (default: until converged, see --max-epochs).")
+@click.option("--max-epochs", type=click.IntRange(min=1), default=defaults.MAX_EPOCHS, show_default=True, help="Without --epochs: stop here if not converged before.")
+@click.option("--tol", type=click.FloatRange(min=0.0), default=defaults.TOL, show_default=True, help="Without --epochs: an epoch improves when the training cost falls below its best − tol …")
+@click.option("--n-iter-no-change", type=click.IntRange(min=1), default=defaults.N_ITER_NO_CHANGE, show_default=True, help="… and training has converged after this many epochs without improving.")
 @click.option("--l2", type=click.FloatRange(min=0.0), default=0.0, show_default=True, help="L2 strength λ: cost + (λ/2m)·Σ‖W‖².")
 @click.option("--decay", type=click.Choice(list(DECAYS)), default="none", show_default=True)
 @click.option("--decay-rate", type=click.FloatRange(min=0.0), default=None, help="k of inverse-time (default 0.1), r of exponential (default 0.95), drop factor of step every 10 epochs (default 0.5).")
 @click.option("--keep-prob", type=click.FloatRange(min=0.0, max=1.0, min_open=True), default=1.0, show_default=True, help="Dropout keep probability after each hidden activation (1 = no dropout).")
 @click.option("--batchnorm", is_flag=True, help="Batch normalisation between each hidden Dense and its activation.")
+@click.option("--scale-target/--no-scale-target", default=True, show_default=True, help="Regression: train on the target standardised on the training rows (predictions are mapped back).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the results.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
@@ -53,12 +58,16 @@ def train(
     learning_rate: float,
     beta: float | None,
     batch_size: int,
-    epochs: int,
+    epochs: int | None,
+    max_epochs: int,
+    tol: float,
+    n_iter_no_change: int,
     l2: float,
     decay: str,
     decay_rate: float | None,
     keep_prob: float,
     batchnorm: bool,
+    scale_target: bool,
     seed: int,
     as_json: bool,
     quiet: bool,
@@ -77,7 +86,9 @@ def train(
     from glassnet.nn.builders import build_network, build_optimizer, build_schedule
     from glassnet.data.readers import load_data
     from glassnet.data.splits import parse_split, split_dataset
+    from glassnet.data.target_scaling import fit_target_scaler, scale_target as scale_target_values
     from glassnet.files.checkpoints import Checkpointer
+    from glassnet.train.callbacks import ConvergenceStopping
     from glassnet.train.loop import fit
 
     ctx = click.get_current_context()
@@ -85,6 +96,8 @@ def train(
         return _resume(ctx, resume_dir)
     dataset = load_data(data_name, target, task, seed=seed)
     splits = split_dataset(dataset, parse_split(split_text), seed=seed, train_dev=train_dev)
+    target_scaler = fit_target_scaler(splits.y_train) if scale_target and dataset.task == "regression" else None
+    y_train, y_dev = (splits.y_train, splits.y_dev) if target_scaler is None else (scale_target_values(target_scaler, y) for y in (splits.y_train, splits.y_dev))
     n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
     network = build_network(n_outputs, hidden, activation, dataset.task, l2=l2, seed=seed, keep_prob=keep_prob, batchnorm=batchnorm)
     optimizer = build_optimizer(optimizer_name, learning_rate, beta=beta)
@@ -96,16 +109,18 @@ def train(
         if Path(data_name).is_file():  # so --resume works from any folder
             options["data_name"] = str(Path(data_name).resolve())
         checkpoint = Checkpointer(Path(out_dir) / "checkpoints", checkpoint_every, resume=resumed_epoch > 0, extra={"options": options})
+    stopping = ConvergenceStopping(tol, n_iter_no_change) if epochs is None else None
     started = time.perf_counter()
     history = fit(
         network,
         splits.X_train,
-        splits.y_train,
+        y_train,
         optimizer,
-        epochs=max(epochs - resumed_epoch, 0),
+        epochs=max((max_epochs if epochs is None else epochs) - resumed_epoch, 0),
         batch_size=batch_size,
         schedule=schedule,
-        validation_data=(splits.X_dev, splits.y_dev),
+        validation_data=(splits.X_dev, y_dev),
+        callbacks=[] if stopping is None else [stopping],
         verbose=0 if quiet else 1,
         checkpoint=checkpoint,
     )
@@ -115,14 +130,15 @@ def train(
                    f"Continue with: glassnet train --resume {out_dir}", err=True)
         ctx.exit(130)
     results: dict[str, Any] = {"data": data_name, "task": dataset.task, "epochs_run": len(history), "seconds": round(seconds, 3)}
-    results.update(split_metrics(network, splits))
+    results["stopped"] = f"ran the {epochs} epochs asked for" if stopping is None else stopping.reason(len(history), max_epochs)
+    results.update(split_metrics(network, splits, target_scaler))
     diagnosis = _diagnose_run(results, human_error)
     if learning_curve_path is not None:
         if out_dir is not None and not Path(learning_curve_path).is_absolute() and Path(learning_curve_path).parent == Path("."):
             learning_curve_path = str(Path(out_dir) / learning_curve_path)  # a bare file name goes into the run folder
-        results["learning_curve"] = _learning_curve(network, optimizer, schedule, splits, epochs, batch_size, seed, learning_curve_path, quiet)
+        results["learning_curve"] = _learning_curve(network, optimizer, schedule, (splits.X_train, y_train, splits.X_dev, y_dev), len(history), batch_size, seed, learning_curve_path, quiet)
     if out_dir is not None:
-        results["files"] = write_run_folder(out_dir, network, dataset, splits, history, {**results, "options": options})
+        results["files"] = write_run_folder(out_dir, network, dataset, splits, history, {**results, "options": options}, target_scaler)
     if as_json:
         click.echo(json.dumps(results))
         return
@@ -170,6 +186,7 @@ def _print_results(results: dict[str, Any]) -> None:
             table.add_row(split.replace("_", "-"), *("n/a" if value is None else f"{value:.4f}" for value in values))
     console = Console(file=sys.stdout)
     console.print(table)
+    console.print(f"stopped: {results['stopped']}")
     if results.get("files"):
         console.print(f"wrote {', '.join(results['files'])}")
 
@@ -185,14 +202,15 @@ def _diagnose_run(results: dict[str, Any], human_error: float | None) -> Any:
     return diagnosis
 
 
-def _learning_curve(network: Any, optimizer: Any, schedule: Any, splits: Any, epochs: int, batch_size: int, seed: int, path: str, quiet: bool) -> dict[str, Any]:
-    """Train fresh copies of the network on growing parts of the training split; plot to ``path``."""
+def _learning_curve(network: Any, optimizer: Any, schedule: Any, data: tuple, epochs: int, batch_size: int, seed: int, path: str, quiet: bool) -> dict[str, Any]:
+    """Train fresh copies of the network on growing parts of the training split ``data = (X_train, y_train, X_dev, y_dev)``
+    (the targets as training sees them); plot to ``path``."""
     from glassnet.strategy.learning_curve import learning_curve
     from glassnet.plots import plot_learning_curve
 
     if not quiet:
         click.echo("learning curve: training on 10%, 25%, 50%, 75% and 100% of the training rows", err=True)
-    curve = learning_curve(network, optimizer, splits.X_train, splits.y_train, splits.X_dev, splits.y_dev, epochs=epochs, batch_size=batch_size, schedule=schedule, seed=seed)
+    curve = learning_curve(network, optimizer, *data, epochs=epochs, batch_size=batch_size, schedule=schedule, seed=seed)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return {**curve.to_dict(), "plot": str(plot_learning_curve(curve, path))}
 

@@ -22,12 +22,17 @@ optimizer              solver                      ``sgd``, ``momentum``, ``rmsp
 learning_rate          learning_rate_init          α, or α₀ of the decay schedule
 beta1, beta2, epsilon  beta_1, beta_2, epsilon     β of v, β of s, ε added to √s (None = default)
 batch_size             batch_size                  rows per step (1 = stochastic, None = full batch)
-epochs                 max_iter                    passes over the training rows
+epochs                 —                           a fixed number of passes over the training rows;
+                                                   None (default) = train until converged:
+max_iter               max_iter                    at most this many epochs (ConvergenceWarning if reached)
+tol                    tol                         an epoch improves when cost < best − tol …
+n_iter_no_change       n_iter_no_change            … and training stops after this many epochs without
 decay, decay_rate      learning_rate (in part)     ``none``, ``inverse-time``, ``exponential``, ``step``
                                                    (rate None = the default of ``glassnet train``)
 early_stopping         early_stopping              hold out ``validation_fraction`` of the rows and
 validation_fraction    validation_fraction         stop after ``patience`` epochs without a lower
-patience               n_iter_no_change            dev cost; the best epoch's weights are kept
+patience               n_iter_no_change            dev cost (by tol when converging); the best
+                                                   epoch's weights are kept
 class_weight           —                           (classifier) None, ``"balanced"`` or {label: w}
 random_state           random_state                seeds weights, shuffling, dropout and the split
 verbose                verbose                     0 silent, 1 one line per epoch on stderr
@@ -37,18 +42,20 @@ dtype                  —                           ``float32`` (default) or ``
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 from typing import Any, Callable, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from glassnet._validation import check_bool, check_choice, check_positive_int, check_real
 from glassnet.nn.builders import DECAYS, build_network, build_optimizer, build_schedule
-from glassnet.train.callbacks import EarlyStopping
+from glassnet.train.callbacks import ConvergenceStopping, EarlyStopping
 from glassnet.errors import ConfigError, DataError
 from glassnet.nn.layers import ACTIVATIONS
 from glassnet.nn.network import DTYPES
@@ -102,7 +109,10 @@ _PARAMETER_CHECKS: dict[str, Check] = {
     "beta2": _optional(_unit_interval(low_open=False, high_open=True)),
     "epsilon": _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0, low_open=True)),
     "batch_size": _optional(check_positive_int),
-    "epochs": check_positive_int,
+    "epochs": _optional(check_positive_int),
+    "max_iter": check_positive_int,
+    "tol": lambda owner, name, value: check_real(owner, name, value, low=0.0),
+    "n_iter_no_change": check_positive_int,
     "decay": _choice(DECAYS),
     "decay_rate": _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0)),
     "early_stopping": check_bool,
@@ -110,6 +120,7 @@ _PARAMETER_CHECKS: dict[str, Check] = {
     "patience": check_positive_int,
     "verbose": _check_verbose,
     "dtype": _choice(DTYPES),
+    "scale_target": check_bool,
 }
 
 
@@ -120,12 +131,13 @@ class _GlassEstimator(BaseEstimator):
         self, hidden_layer_sizes: Sequence[int] | int = (64, 32), activation: str = "relu", keep_prob: float = 1.0,
         batchnorm: bool = False, l2: float = 0.0, optimizer: str = "adam", learning_rate: float = 0.001,
         beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
-        epochs: int = 40, decay: str = "none", decay_rate: float | None = None, early_stopping: bool = False,
-        validation_fraction: float = 0.1, patience: int = 10, random_state: Any = None, verbose: int = 0, dtype: str = "float32",
+        epochs: int | None = None, max_iter: int = 200, tol: float = 1e-4, n_iter_no_change: int = 10, decay: str = "none",
+        decay_rate: float | None = None, early_stopping: bool = False, validation_fraction: float = 0.1, patience: int = 10, random_state: Any = None, verbose: int = 0, dtype: str = "float32",
     ) -> None:  # fmt: skip
         self.hidden_layer_sizes, self.activation, self.keep_prob, self.batchnorm = hidden_layer_sizes, activation, keep_prob, batchnorm
         self.l2, self.optimizer, self.learning_rate, self.beta1, self.beta2 = l2, optimizer, learning_rate, beta1, beta2
         self.epsilon, self.batch_size, self.epochs, self.decay, self.decay_rate = epsilon, batch_size, epochs, decay, decay_rate
+        self.max_iter, self.tol, self.n_iter_no_change = max_iter, tol, n_iter_no_change
         self.early_stopping, self.validation_fraction, self.patience = early_stopping, validation_fraction, patience
         self.random_state, self.verbose, self.dtype = random_state, verbose, dtype
 
@@ -141,6 +153,10 @@ class _GlassEstimator(BaseEstimator):
     def _weights(self, sample_weight: np.ndarray | None, targets: np.ndarray, y: np.ndarray, incremental: bool) -> np.ndarray | None:
         """The per-row weights the loss sees (the classifier folds in ``class_weight``)."""
         return sample_weight
+
+    def _scale_targets(self, targets: np.ndarray, weights: np.ndarray | None, first_call: bool) -> np.ndarray:
+        """The targets as the network is trained on them (the regressor standardises them)."""
+        return targets
 
     # ------------------------------------------------------------------ checks
     def _checked_params(self) -> dict[str, Any]:
@@ -167,28 +183,47 @@ class _GlassEstimator(BaseEstimator):
             except ValueError as error:
                 raise DataError(f"sample_weight: {error}") from None
         weights = self._weights(sample_weight, targets, y, incremental)
+        targets = self._scale_targets(targets, weights, first_call)
         if first_call:
             self._start(params, task, n_outputs)
         optimizer = build_optimizer(
             params["optimizer"], params["learning_rate"], beta1=params["beta1"], beta2=params["beta2"], epsilon=params["epsilon"]
         )
         schedule = build_schedule(params["decay"], params["learning_rate"], params["decay_rate"])
-        validation, callbacks = None, []
+        validation, callbacks = None, self._stopping_rules(params, incremental)
         if params["early_stopping"] and not incremental:
             X, targets, weights, validation = self._hold_out(X, targets, weights, params["validation_fraction"], task)
-            callbacks.append(EarlyStopping(patience=params["patience"], monitor="dev_cost", restore_best=True))
         batch_size = self._batch_size(params, X.shape[0])
+        epochs = 1 if incremental else params["max_iter"] if params["epochs"] is None else params["epochs"]
         history = train(
-            self.network_, X, targets, optimizer, 1 if incremental else params["epochs"], batch_size, schedule,
+            self.network_, X, targets, optimizer, epochs, batch_size, schedule,
             validation, callbacks, params["verbose"], sample_weight=weights,
             optimizer_state=None if first_call else self.optimizer_state_, initial_epoch=self.n_iter_,
         )  # fmt: skip
         self.optimizer_state_ = history.optimizer_state
         self.n_iter_ += len(history)
+        self.t_ += len(history) * X.shape[0]
         self.loss_curve_ += history.cost
+        self.best_loss_ = None if params["early_stopping"] else min(self.loss_curve_, default=None)
+        if not incremental and params["epochs"] is None and not history.stopped_early:
+            warnings.warn(
+                f"{type(self).__name__}: training reached max_iter={params['max_iter']} epochs before converging (the cost still fell "
+                f"by more than tol={params['tol']:g} within {params['n_iter_no_change'] if not params['early_stopping'] else params['patience']} epochs); "
+                "raise max_iter, or set epochs for a fixed number.", ConvergenceWarning, stacklevel=3,
+            )  # fmt: skip
         self.validation_scores_ = None if validation is None else history["dev_r2" if task == "regression" else "dev_accuracy"]
         self.best_epoch_ = history.best_epoch
         return self
+
+    def _stopping_rules(self, params: dict[str, Any], incremental: bool) -> list:
+        """The callbacks that end a ``fit``: early stopping on the dev cost, or (with ``epochs=None``) the
+        convergence rule on the training cost; none for ``partial_fit`` (one epoch) or a fixed ``epochs``."""
+        if incremental:
+            return []
+        tol = params["tol"] if params["epochs"] is None else 0.0
+        if params["early_stopping"]:
+            return [EarlyStopping(patience=params["patience"], monitor="dev_cost", min_delta=tol, restore_best=True)]
+        return [] if params["epochs"] is not None else [ConvergenceStopping(tol, params["n_iter_no_change"])]
 
     def _batch_size(self, params: dict[str, Any], rows: int) -> int | None:
         """``batch_size``, grown by as little as needed with batch norm so that no batch is a single row.
@@ -213,7 +248,7 @@ class _GlassEstimator(BaseEstimator):
         )  # fmt: skip
         self.network_.build(self.n_features_in_)
         self.optimizer_state_: dict[str, Any] | None = None
-        self.n_iter_, self.loss_curve_ = 0, []
+        self.n_iter_, self.t_, self.loss_curve_, self.best_loss_ = 0, 0, [], None
         self.validation_scores_, self.best_epoch_ = None, None
 
     def _hold_out(self, X: np.ndarray, targets: np.ndarray, weights: np.ndarray | None, fraction: float, task: str) -> tuple:

@@ -15,7 +15,7 @@ import numpy as np
 
 from glassnet.errors import ConfigError, DataError, GlassnetError, ModelFileError
 from glassnet.files.container import read_container, write_container
-from glassnet.files.model_file import network_from_arrays
+from glassnet.files.model_file import _scaler_from_json, _scaler_to_json, network_from_arrays
 from glassnet.nn.network import Network
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def estimator_description(estimator: _GlassEstimator) -> dict[str, Any]:
     The class name, the constructor arguments (a ``class_weight`` dict as ``[label, weight]`` pairs, since
     JSON keys are strings; a ``random_state`` that is not an int as None) and the fitted attributes that are
     not arrays of the network: ``classes_`` with its dtype or ``n_outputs_``, ``n_features_in_``,
-    ``feature_names_in_``, ``n_iter_``, ``loss_curve_``. The optimizer state is not kept: ``partial_fit``
+    ``feature_names_in_``, ``n_iter_``, ``loss_curve_``, a regressor's ``target_scaler_`` (as a model file stores a scaler). The optimizer state is not kept: ``partial_fit``
     after loading starts with fresh moments.
     """
     from glassnet.estimators.base import _check_widths
@@ -74,12 +74,14 @@ def estimator_description(estimator: _GlassEstimator) -> dict[str, Any]:
         params["class_weight"] = {"pairs": [[np.asarray(label).tolist(), float(weight)] for label, weight in params["class_weight"].items()]}
     fitted: dict[str, Any] = {"n_features_in": int(estimator.n_features_in_), "n_iter": int(estimator.n_iter_)}
     fitted["loss_curve"] = [float(cost) for cost in estimator.loss_curve_]
+    fitted["t"] = int(getattr(estimator, "t_", 0))
     names = getattr(estimator, "feature_names_in_", None)
     fitted["feature_names_in"] = None if names is None else [str(name) for name in names]
     if isinstance(estimator, GlassClassifier):
         fitted["classes"], fitted["classes_dtype"] = estimator.classes_.tolist(), estimator.classes_.dtype.str
     else:
         fitted["n_outputs"] = int(estimator.n_outputs_)
+        fitted["target_scaler"] = _scaler_to_json(getattr(estimator, "target_scaler_", None))
     return {"class_name": type(estimator).__name__, "params": params, "fitted": fitted}
 
 
@@ -106,7 +108,10 @@ def estimator_from_description(description: dict[str, Any], network: Network) ->
             outputs = 1 if len(estimator.classes_) == 2 else len(estimator.classes_)
         else:
             estimator.n_outputs_ = outputs = int(fitted["n_outputs"])
+            estimator.target_scaler_ = _scaler_from_json("target_scaler", fitted.get("target_scaler"), outputs)
         estimator.n_iter_, estimator.loss_curve_ = int(fitted["n_iter"]), [float(cost) for cost in fitted["loss_curve"]]
+        estimator.t_ = int(fitted.get("t", 0))
+        estimator.best_loss_ = None if estimator.early_stopping else min(estimator.loss_curve_, default=None)
     except (TypeError, KeyError, ValueError) as error:
         raise DataError(f"Invalid estimator description: {error!r}") from None
     if (network.input_units, network.output_units) != (estimator.n_features_in_, outputs):

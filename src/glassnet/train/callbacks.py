@@ -3,7 +3,7 @@
 A callback sees ``on_train_begin(network, epochs)``, ``on_epoch_end(epoch, logs)`` after every epoch
 (``logs`` holds ``cost``, ``accuracy`` or ``r2``, the ``dev_`` versions when validation data is given,
 ``learning_rate`` and ``seconds``) and ``on_train_end(history)``. Setting ``self.stop_training = True``
-ends training after the current epoch — that is all early stopping does.
+ends training after the current epoch — that is all early stopping and convergence stopping do.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassnet import defaults
 from glassnet._validation import check_positive_int, check_real
 from glassnet.errors import ConfigError
 
@@ -85,3 +86,48 @@ class EarlyStopping(Callback):
             self._network.load_state_arrays(self._best_state)
 
 
+
+
+class ConvergenceStopping(Callback):
+    """Stop when training has converged: ``monitor`` (default the training ``cost``) has not improved by more
+    than ``tol`` for ``n_iter_no_change`` epochs in a row — scikit-learn's ``MLPClassifier`` rule.
+
+    After each epoch, with J the monitored value (metrics not ending in ``cost`` are maximised, so J = −value)::
+
+        J < best − tol   →  an improvement: the count of epochs without one restarts at 0
+        otherwise        →  count += 1, and training stops when count reaches n_iter_no_change
+        best = min(best, J)
+
+    Defaults (:mod:`glassnet.defaults`): tol = 1e-4, n_iter_no_change = 10. ``converged`` tells, after
+    training, whether this rule stopped it (rather than the epoch limit); :meth:`reason` says it in words.
+    """
+
+    def __init__(self, tol: float = defaults.TOL, n_iter_no_change: int = defaults.N_ITER_NO_CHANGE, monitor: str = "cost") -> None:
+        self.tol = check_real("ConvergenceStopping", "tol", tol, low=0.0)
+        self.n_iter_no_change = check_positive_int("ConvergenceStopping", "n_iter_no_change", n_iter_no_change)
+        self.monitor = monitor
+        self.best_value = math.inf
+        self.converged = False
+        self.stopped_epoch: int | None = None
+        self._waited = 0
+
+    def on_train_begin(self, network: "Network", epochs: int) -> None:
+        self.stop_training = False
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+        value = logs.get(self.monitor)
+        if value is None:
+            raise ConfigError(f"ConvergenceStopping(monitor={self.monitor!r}) but this run reports only {sorted(k for k, v in logs.items() if v is not None)}.")
+        signed = value if self.monitor.endswith("cost") else -value
+        self._waited = 0 if signed < self.best_value - self.tol else self._waited + 1
+        self.best_value = min(self.best_value, signed)
+        if self._waited >= self.n_iter_no_change:
+            self.stop_training = self.converged = True
+            self.stopped_epoch = epoch
+
+    def reason(self, epochs_run: int, max_epochs: int) -> str:
+        """Why training stopped, in one sentence: converged (with the rule) or reached ``max_epochs``."""
+        if self.converged:
+            return (f"converged: the {self.monitor.replace('_', ' ')} did not improve by more than tol={self.tol:g} "
+                    f"for {self.n_iter_no_change} epochs (stopped after epoch {epochs_run})")
+        return f"reached the maximum of {max_epochs} epochs before converging (tol={self.tol:g}, n_iter_no_change={self.n_iter_no_change})"
