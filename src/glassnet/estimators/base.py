@@ -36,7 +36,9 @@ patience               n_iter_no_change            dev cost (by tol when converg
 class_weight           —                           (classifier) None, ``"balanced"`` or {label: w}
 random_state           random_state                seeds weights, shuffling, dropout and the split
 verbose                verbose                     0 silent, 1 one line per epoch on stderr
-dtype                  —                           ``float32`` (default) or ``float64``
+dtype                  —                           None (default): follow the input — float32 X trains
+                                                   in float32, anything else in float64, as MLPClassifier
+                                                   does; ``"float32"``/``"float64"`` force one
 =====================  ==========================  ==================================================
 """
 
@@ -119,7 +121,7 @@ _PARAMETER_CHECKS: dict[str, Check] = {
     "validation_fraction": _unit_interval(low_open=True, high_open=True),
     "patience": check_positive_int,
     "verbose": _check_verbose,
-    "dtype": _choice(DTYPES),
+    "dtype": _optional(_choice(DTYPES)),
     "scale_target": check_bool,
 }
 
@@ -132,7 +134,7 @@ class _GlassEstimator(BaseEstimator):
         batchnorm: bool = False, l2: float = 0.0, optimizer: str = "adam", learning_rate: float = 0.001,
         beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
         epochs: int | None = None, max_iter: int = 200, tol: float = 1e-4, n_iter_no_change: int = 10, decay: str = "none",
-        decay_rate: float | None = None, early_stopping: bool = False, validation_fraction: float = 0.1, patience: int = 10, random_state: Any = None, verbose: int = 0, dtype: str = "float32",
+        decay_rate: float | None = None, early_stopping: bool = False, validation_fraction: float = 0.1, patience: int = 10, random_state: Any = None, verbose: int = 0, dtype: str | None = None,
     ) -> None:  # fmt: skip
         self.hidden_layer_sizes, self.activation, self.keep_prob, self.batchnorm = hidden_layer_sizes, activation, keep_prob, batchnorm
         self.l2, self.optimizer, self.learning_rate, self.beta1, self.beta2 = l2, optimizer, learning_rate, beta1, beta2
@@ -185,7 +187,7 @@ class _GlassEstimator(BaseEstimator):
         weights = self._weights(sample_weight, targets, y, incremental)
         targets = self._scale_targets(targets, weights, first_call)
         if first_call:
-            self._start(params, task, n_outputs)
+            self._start(params, task, n_outputs, X.dtype)
         optimizer = build_optimizer(
             params["optimizer"], params["learning_rate"], beta1=params["beta1"], beta2=params["beta2"], epsilon=params["epsilon"]
         )
@@ -240,11 +242,11 @@ class _GlassEstimator(BaseEstimator):
             size += 1
         return size
 
-    def _start(self, params: dict[str, Any], task: str, n_outputs: int) -> None:
-        """Build a fresh network and reset the training record (the first fit or partial_fit)."""
+    def _start(self, params: dict[str, Any], task: str, n_outputs: int, input_dtype: np.dtype) -> None:
+        """Build a fresh network (in ``dtype``, or the input's float type) and reset the training record."""
         self.network_ = build_network(
             n_outputs, params["hidden_layer_sizes"], params["activation"], task, l2=params["l2"], seed=self._seed(),
-            dtype=params["dtype"], keep_prob=params["keep_prob"], batchnorm=params["batchnorm"],
+            dtype=params["dtype"] or np.dtype(input_dtype).name, keep_prob=params["keep_prob"], batchnorm=params["batchnorm"],
         )  # fmt: skip
         self.network_.build(self.n_features_in_)
         self.optimizer_state_: dict[str, Any] | None = None

@@ -38,7 +38,7 @@ class GlassRegressor(RegressorMixin, _GlassEstimator):
         beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
         epochs: int | None = None, max_iter: int = 200, tol: float = 1e-4, n_iter_no_change: int = 10, decay: str = "none",
         decay_rate: float | None = None, early_stopping: bool = False, validation_fraction: float = 0.1, patience: int = 10, scale_target: bool = True,
-        random_state: Any = None, verbose: int = 0, dtype: str = "float32",
+        random_state: Any = None, verbose: int = 0, dtype: str | None = None,
     ) -> None:  # fmt: skip
         arguments = dict(locals())  # every argument above, by name, for the shared constructor
         del arguments["self"], arguments["scale_target"]
@@ -74,7 +74,8 @@ class GlassRegressor(RegressorMixin, _GlassEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted values ``(m,)``, or ``(m, k)`` when fitted on k target columns."""
-        outputs = unscale_target(self.target_scaler_, self._logits(X))
+        outputs = self._logits(X)  # checks that the regressor is fitted first
+        outputs = unscale_target(self.target_scaler_, outputs)
         return outputs[:, 0] if self.n_outputs_ == 1 else outputs
 
     def __sklearn_tags__(self) -> Any:
@@ -104,7 +105,7 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
         beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
         epochs: int | None = None, max_iter: int = 200, tol: float = 1e-4, n_iter_no_change: int = 10, decay: str = "none",
         decay_rate: float | None = None, early_stopping: bool = False, validation_fraction: float = 0.1, patience: int = 10, class_weight: dict | str | None = None,
-        random_state: Any = None, verbose: int = 0, dtype: str = "float32",
+        random_state: Any = None, verbose: int = 0, dtype: str | None = None,
     ) -> None:  # fmt: skip
         arguments = dict(locals())  # every argument above, by name, for the shared constructor
         del arguments["self"], arguments["class_weight"]
