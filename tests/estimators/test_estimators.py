@@ -425,7 +425,7 @@ def test_save_and_load_a_fitted_classifier_in_the_safe_format(tmp_path, iris, mo
     np.testing.assert_array_equal(loaded.predict_proba(frame), classifier.predict_proba(frame))
     np.testing.assert_array_equal(loaded.predict(frame), classifier.predict(frame))
     assert loaded.n_iter_ == 10 and loaded.loss_curve_ == classifier.loss_curve_
-    loaded.partial_fit(frame, names)  # a loaded estimator trains on (with fresh optimizer moments)
+    loaded.partial_fit(frame, names)  # a loaded estimator trains on (with its optimizer moments)
     assert loaded.n_iter_ == 11
 
 
@@ -532,3 +532,37 @@ def test_reaching_max_iter_warns_with_scikit_learns_convergence_warning(iris):
     for value, name in ((0, "max_iter"), (-1.0, "tol"), (0, "n_iter_no_change")):
         with pytest.raises(ConfigError, match=name):
             GlassClassifier(**{name: value}).fit(*iris)
+
+
+@pytest.mark.parametrize("estimator_class", [GlassClassifier, GlassRegressor])
+def test_fit_3_save_load_and_partial_fit_twice_equals_fit_5_bit_for_bit(tmp_path, estimator_class, iris):
+    X, y = iris[0], iris[1] if estimator_class is GlassClassifier else iris[0][:, 0] * 3.0 + iris[1]
+    settings = dict(hidden_layer_sizes=(8,), optimizer="adam", decay="inverse-time", random_state=0)
+    straight = estimator_class(epochs=5, **settings).fit(X, y)
+    first = estimator_class(epochs=3, **settings).fit(X, y)
+    gn.save(first, tmp_path / "three.safetensors")
+    loaded = gn.load(tmp_path / "three.safetensors")
+    assert loaded.optimizer_state_["t"] == first.optimizer_state_["t"] > 0
+    for _ in range(2):
+        loaded.partial_fit(X, y)
+    for name, array in straight.network_.state_arrays().items():
+        np.testing.assert_array_equal(loaded.network_.state_arrays()[name], array, err_msg=name)
+    assert loaded.loss_curve_ == straight.loss_curve_ and loaded.n_iter_ == 5
+
+
+def test_a_tampered_optimizer_state_in_an_estimator_file_is_refused(tmp_path, iris):
+    from glassnet.files.container import read_container, write_container
+
+    classifier = GlassClassifier(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(*iris)
+    gn.save(classifier, tmp_path / "c.safetensors")
+    parsed, tensors = read_container(tmp_path / "c.safetensors", "glassnet-estimator", ("config", "estimator"))
+    for change, match in (
+        (lambda p, t: p["estimator"]["training"].update(optimizer_scalars={"t": -1}), "non-negative integers"),
+        (lambda p, t: t.pop(next(name for name in t if name.startswith("optimizer.v."))), "optimizer moment v"),
+        (lambda p, t: p["estimator"]["training"].update(rng={"bit_generator": "MT19937"}), "generator state"),
+    ):
+        changed, arrays = json.loads(json.dumps(parsed)), dict(tensors)
+        change(changed, arrays)
+        write_container(tmp_path / "bad.safetensors", "glassnet-estimator", changed, arrays)
+        with pytest.raises(ModelFileError, match=match):
+            gn.load(tmp_path / "bad.safetensors")

@@ -32,7 +32,7 @@ import numpy as np
 
 from glassnet._validation import check_bool, check_positive_int
 from glassnet.errors import ConfigError, ModelFileError
-from glassnet.train.state import copy_state, restore_state, split_state
+from glassnet.train.state import copy_state, merge_state, restore_state, split_state
 from glassnet.files.atomic import fsync_folder
 from glassnet.files.container import read_container, write_container
 from glassnet.files.model_file import network_from_arrays
@@ -84,16 +84,7 @@ class TrainingState:
             raise ConfigError(f"{self.path} was written with optimizer {self.optimizer}; this run uses {serialize(optimizer)}.")
         network.load_state_arrays(self.arrays)
         self._set_rng(network)
-        state = optimizer.init(network.parameters())
-        for key, value in state.items():
-            if isinstance(value, dict):
-                for name, target in value.items():
-                    stored = self.optimizer_moments.get(key, {}).get(name)
-                    if stored is None or stored.shape != target.shape or stored.dtype != target.dtype:
-                        raise ModelFileError(f"{self.path}: optimizer moment {key}.{name} is missing or does not match {target.dtype}{list(target.shape)}.")
-                    np.copyto(target, stored)
-        state.update(self.optimizer_scalars)
-        return state
+        return merge_state(optimizer.init(network.parameters()), self.optimizer_scalars, self.optimizer_moments, str(self.path))
 
     def _set_rng(self, network: "Network") -> None:
         try:
