@@ -154,7 +154,7 @@ def test_resume_continues_a_run_bit_exactly(tmp_path):
     assert set(a) == set(b) and all(np.array_equal(a[name], b[name]) for name in a)
     assert (tmp_path / "straight" / "history.csv").read_text().count("\n") == (tmp_path / "split" / "history.csv").read_text().count("\n") == 7
     refused = invoke("train", "--resume", tmp_path / "split", "--layers", "4")
-    assert refused.exit_code == 2 and "only --epochs, --json and --quiet" in refused.output and "--layers" in refused.output
+    assert refused.exit_code == 2 and "only --epochs, --max-epochs, --json and --quiet" in refused.output and "--layers" in refused.output
     missing = invoke("train", "--resume", tmp_path / "nothing")
     assert missing.exit_code == 2 and "no checkpoint" in missing.output
 
@@ -301,3 +301,22 @@ def test_house_prices_reach_linear_regression_with_the_defaults_and_predict_in_d
     assert evaluated["r2"] > reference - 0.02 and evaluated["mse"] < 1e8  # on the price scale: errors of ~5e3 dollars
     unscaled = json.loads(invoke("train", "--data", house_prices, "--no-scale-target", "--epochs", "40", "--json", "--quiet").stdout)
     assert unscaled["test_r2"] < 0.0  # what the defaults gave before: the output cannot climb to 2e5
+
+
+def test_a_converging_run_resumes_exactly_and_a_finished_one_says_so(tmp_path):
+    args = ["--data", "wine", "--layers", "8", "--learning-rate", "0.02", "--quiet", "--json"]
+    straight = json.loads(invoke("train", *args, "--out", tmp_path / "straight").stdout)
+    assert straight["epochs_run"] == 110 and straight["stopped"].startswith("converged")  # this run converges after 110 epochs
+    assert invoke("train", *args, "--max-epochs", "105", "--out", tmp_path / "split").exit_code == 0
+    assert latest_checkpoint(tmp_path / "split" / "checkpoints").callback_states[0]["waited"] == 5  # the cut is inside a plateau
+    resumed = invoke("train", "--resume", tmp_path / "split", "--max-epochs", "200", "--json", "--quiet")
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads(resumed.stdout)["epochs_run"] == 110 and json.loads(resumed.stdout)["stopped"] == straight["stopped"]
+    a, b = load_file(tmp_path / "straight" / "model.safetensors"), load_file(tmp_path / "split" / "model.safetensors")
+    assert all(np.array_equal(a[name], b[name]) for name in a)
+    complete = invoke("train", "--resume", tmp_path / "split")
+    assert complete.exit_code == 0 and complete.output.strip().endswith("the run is already complete (converged after 110 epochs); "
+                                                                         "nothing to train. Give --epochs N above 110 to train on.")
+    too_few = invoke("train", "--resume", tmp_path / "split", "--epochs", "110")
+    assert too_few.exit_code == 2 and too_few.output.count("\n") == 1
+    assert "--epochs 110: the run in" in too_few.output and "has already trained 110 epochs" in too_few.output

@@ -103,13 +103,16 @@ def train(
     optimizer = build_optimizer(optimizer_name, learning_rate, beta=beta)
     schedule = build_schedule(decay, learning_rate, decay_rate)
     resumed_epoch = ctx.meta.get("glassnet.resumed_epoch", 0)
+    # the convergence rule's state travels in every checkpoint (so a resume continues its count), even when
+    # a resume with --epochs turns a converging run into one of fixed length and fit no longer consults it
+    stopping = ConvergenceStopping(tol, n_iter_no_change)
     checkpoint, options = None, {}
     if out_dir is not None:
         options = {name: list(value) if isinstance(value, tuple) else value for name, value in ctx.params.items()}
         if Path(data_name).is_file():  # so --resume works from any folder
             options["data_name"] = str(Path(data_name).resolve())
-        checkpoint = Checkpointer(Path(out_dir) / "checkpoints", checkpoint_every, resume=resumed_epoch > 0, extra={"options": options})
-    stopping = ConvergenceStopping(tol, n_iter_no_change) if epochs is None else None
+        checkpoint = Checkpointer(Path(out_dir) / "checkpoints", checkpoint_every, resume=resumed_epoch > 0, extra={"options": options},
+                                  callbacks=[stopping])
     started = time.perf_counter()
     history = fit(
         network,
@@ -120,7 +123,7 @@ def train(
         batch_size=batch_size,
         schedule=schedule,
         validation_data=(splits.X_dev, y_dev),
-        callbacks=[] if stopping is None else [stopping],
+        callbacks=[] if epochs is not None else [stopping],
         verbose=0 if quiet else 1,
         checkpoint=checkpoint,
     )
@@ -130,7 +133,7 @@ def train(
                    f"Continue with: glassnet train --resume {out_dir}", err=True)
         ctx.exit(130)
     results: dict[str, Any] = {"data": data_name, "task": dataset.task, "epochs_run": len(history), "seconds": round(seconds, 3)}
-    results["stopped"] = f"ran the {epochs} epochs asked for" if stopping is None else stopping.reason(len(history), max_epochs)
+    results["stopped"] = f"ran the {epochs} epochs asked for" if epochs is not None else stopping.reason(len(history), max_epochs)
     results.update(split_metrics(network, splits, target_scaler))
     diagnosis = _diagnose_run(results, human_error)
     if learning_curve_path is not None:
@@ -148,26 +151,45 @@ def train(
 
 
 def _resume(ctx: click.Context, resume_dir: str) -> None:
-    """Re-run ``train`` with the options stored in the newest checkpoint of ``resume_dir``; --epochs may raise the total."""
+    """Re-run ``train`` with the options stored in the newest checkpoint of ``resume_dir``; --epochs or --max-epochs may raise
+    the total. A total at or below the epochs done is refused (exit 2); a run with nothing left to do says so (exit 0)."""
     from glassnet.files.checkpoints import latest_checkpoint
-    from glassnet.errors import ModelFileError
+    from glassnet.errors import ConfigError, ModelFileError
 
-    allowed = {"resume_dir", "epochs", "as_json", "quiet"}
+    allowed = {"resume_dir", "epochs", "max_epochs", "as_json", "quiet"}
     given = [parameter.opts[0] for parameter in ctx.command.params
              if parameter.name not in allowed and ctx.get_parameter_source(parameter.name) == ParameterSource.COMMANDLINE]
     if given:
-        raise click.UsageError(f"--resume continues the stored run with its own options; only --epochs, --json and --quiet may be given. Received: {', '.join(given)}.")
+        raise click.UsageError(f"--resume continues the stored run with its own options; only --epochs, --max-epochs, --json and --quiet may be given. Received: {', '.join(given)}.")
     state = latest_checkpoint(Path(resume_dir) / "checkpoints")
     if state is None or not isinstance(state.extra.get("options"), dict):
         raise ModelFileError(f"{resume_dir}: no checkpoint of a 'glassnet train --out' run to resume (looked in {Path(resume_dir) / 'checkpoints'}).")
     options = dict(state.extra["options"])
-    for name in ("epochs", "as_json", "quiet"):
-        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE or name != "epochs":
+    for name in ("epochs", "max_epochs", "as_json", "quiet"):
+        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE or name not in ("epochs", "max_epochs"):
             options[name] = ctx.params[name]
+    if ctx.get_parameter_source("epochs") == ParameterSource.COMMANDLINE and options["epochs"] <= state.epoch:
+        raise ConfigError(f"--epochs {options['epochs']}: the run in {resume_dir} has already trained {state.epoch} epochs; "
+                          f"give a total above {state.epoch} to train on.")
+    finished = _finished(options, state)
+    if finished is not None:
+        click.echo(f"{resume_dir}: the run is already complete ({finished}); nothing to train. Give --epochs N above {state.epoch} to train on.")
+        return
     known = {parameter.name for parameter in ctx.command.params}
     options = {name: value for name, value in options.items() if name in known}
     ctx.meta["glassnet.resumed_epoch"] = state.epoch
     ctx.invoke(train, **{**options, "resume_dir": None, "out_dir": resume_dir})
+
+
+def _finished(options: dict[str, Any], state: Any) -> str | None:
+    """Why the checkpointed run has nothing left to do (its epochs done, or converged), or None."""
+    if options.get("epochs") is not None:
+        return f"{state.epoch} of {options['epochs']} epochs done" if state.epoch >= options["epochs"] else None
+    stopping = (state.callback_states or [{}])[0]
+    if stopping.get("converged"):
+        return f"converged after {state.epoch} epochs"
+    maximum = options.get("max_epochs", defaults.MAX_EPOCHS)
+    return f"{state.epoch} of at most {maximum} epochs done" if state.epoch >= maximum else None
 
 
 def _print_results(results: dict[str, Any]) -> None:

@@ -23,9 +23,31 @@ if TYPE_CHECKING:
 
 
 class Callback:
-    """Base class with no-op hooks."""
+    """Base class with no-op hooks.
+
+    A callback that remembers something across epochs (a patience counter, the best weights) exposes it
+    with :meth:`get_state` and takes it back with :meth:`set_state`, so a checkpoint can keep it and a
+    resumed run continues exactly: the state is a dict of JSON values and dicts of arrays (the layout of
+    an optimizer state), and after :meth:`set_state` the next ``on_train_begin`` keeps it instead of
+    starting afresh.
+    """
 
     stop_training: bool = False
+    _restored: bool = False
+
+    def get_state(self) -> dict[str, Any]:
+        """What must survive an interruption: JSON values and dicts of arrays ({} for a stateless callback)."""
+        return {}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Take back a state from :meth:`get_state` (read from a file: check it); kept by the next ``on_train_begin``."""
+        if state:
+            raise ConfigError(f"{type(self).__name__} keeps no state. Received: {sorted(state)}")
+
+    def _starts_afresh(self) -> bool:
+        """For ``on_train_begin``: True unless :meth:`set_state` has just put a state back (then clear that mark)."""
+        restored, self._restored = self._restored, False
+        return not restored
 
     def on_train_begin(self, network: "Network", epochs: int) -> None:
         """Called once before the first epoch."""
@@ -35,6 +57,18 @@ class Callback:
 
     def on_train_end(self, history: "History") -> None:
         """Called once after the last epoch (also after early stopping)."""
+
+
+def _optional_real(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value))
+
+
+def _optional_count(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+
+
+def _finite_arrays(arrays: Any) -> bool:
+    return isinstance(arrays, dict) and all(isinstance(a, np.ndarray) and np.all(np.isfinite(a)) for a in arrays.values())
 
 
 class EarlyStopping(Callback):
@@ -59,7 +93,31 @@ class EarlyStopping(Callback):
     def on_train_begin(self, network: "Network", epochs: int) -> None:
         self._network = network
         self.stop_training = False
-        self.best_epoch, self.best_value, self._best_state, self._waited = None, math.inf, None, 0
+        if self._starts_afresh():
+            self.best_epoch, self.best_value, self._best_state, self._waited = None, math.inf, None, 0
+        elif self._best_state is not None:
+            expected = {name: (array.shape, array.dtype) for name, array in network.state_arrays().items()}
+            if {name: (array.shape, array.dtype) for name, array in self._best_state.items()} != expected:
+                raise ConfigError("EarlyStopping: the restored best weights do not match this network's arrays.")
+
+    def get_state(self) -> dict[str, Any]:
+        """``best_value`` (None = none yet), ``best_epoch``, ``waited`` (epochs without improvement) and,
+        with ``restore_best``, ``best_weights`` (the network's arrays at the best epoch)."""
+        state: dict[str, Any] = {"best_value": None if math.isinf(self.best_value) else float(self.best_value),
+                                 "best_epoch": self.best_epoch, "waited": self._waited}
+        if self._best_state is not None:
+            state["best_weights"] = self._best_state
+        return state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        best_value, best_epoch, waited = (state.get(key) for key in ("best_value", "best_epoch", "waited"))
+        weights = state.get("best_weights")
+        if not (_optional_real(best_value) and _optional_count(best_epoch) and _optional_count(waited) and waited is not None
+                and (weights is None or _finite_arrays(weights))):
+            raise ConfigError(f"EarlyStopping state must hold best_value, best_epoch, waited and finite best_weights. Received: {state!r:.200}")
+        self.best_value = math.inf if best_value is None else float(best_value)
+        self.best_epoch, self._waited, self._restored = best_epoch, int(waited), True
+        self._best_state = None if weights is None else {name: np.array(array) for name, array in weights.items()}
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         value = logs.get(self.monitor)
@@ -113,6 +171,20 @@ class ConvergenceStopping(Callback):
 
     def on_train_begin(self, network: "Network", epochs: int) -> None:
         self.stop_training = False
+        if self._starts_afresh():
+            self.best_value, self.converged, self.stopped_epoch, self._waited = math.inf, False, None, 0
+
+    def get_state(self) -> dict[str, Any]:
+        """``best_value`` (None = none yet), ``waited`` (epochs without improvement), ``converged``, ``stopped_epoch``."""
+        return {"best_value": None if math.isinf(self.best_value) else float(self.best_value), "waited": self._waited,
+                "converged": self.converged, "stopped_epoch": self.stopped_epoch}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        best_value, waited, converged, stopped = (state.get(key) for key in ("best_value", "waited", "converged", "stopped_epoch"))
+        if not (_optional_real(best_value) and _optional_count(waited) and waited is not None and isinstance(converged, bool) and _optional_count(stopped)):
+            raise ConfigError(f"ConvergenceStopping state must hold best_value, waited, converged and stopped_epoch. Received: {state!r:.200}")
+        self.best_value = math.inf if best_value is None else float(best_value)
+        self._waited, self.converged, self.stopped_epoch, self._restored = int(waited), converged, stopped, True
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         value = logs.get(self.monitor)
