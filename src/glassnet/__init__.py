@@ -20,7 +20,8 @@ from glassnet.nn.network import Network
 from glassnet.optim.averages import ExponentialMovingAverage
 from glassnet.optim.optimizers import SGD, Adam, Momentum, Optimizer, RMSprop
 from glassnet.optim.schedules import Constant, ExponentialDecay, InverseTimeDecay, Schedule, StepDecay
-from glassnet.train.callbacks import Callback, EarlyStopping
+from glassnet.export.onnx import export_onnx
+from glassnet.train.callbacks import Callback, ConvergenceStopping, EarlyStopping
 from glassnet.train.history import History
 from glassnet.train.loop import fit
 from glassnet.train.progress import ProgressReporter
@@ -47,6 +48,7 @@ __all__ = [
     "Checkpointer",
     "ConfigError",
     "Constant",
+    "ConvergenceStopping",
     "DataError",
     "Dense",
     "Dropout",
@@ -81,6 +83,7 @@ __all__ = [
     "TrainingDiverged",
     "__version__",
     "check_gradients",
+    "export_onnx",
     "fit",
     "he",
     "load",
