@@ -566,3 +566,16 @@ def test_a_tampered_optimizer_state_in_an_estimator_file_is_refused(tmp_path, ir
         write_container(tmp_path / "bad.safetensors", "glassnet-estimator", changed, arrays)
         with pytest.raises(ModelFileError, match=match):
             gn.load(tmp_path / "bad.safetensors")
+
+
+def test_mlp_classifier_attributes_compute_the_predictions_and_are_read_only(iris):
+    X, y = iris
+    classifier = GlassClassifier(hidden_layer_sizes=(5,), epochs=4, random_state=0).fit(X, y == 2)
+    (W1, W2), (b1, b2) = classifier.coefs_, classifier.intercepts_
+    assert [W.shape for W in classifier.coefs_] == [(4, 5), (5, 1)] and [b.shape for b in classifier.intercepts_] == [(5,), (1,)]
+    logits = np.maximum(X @ W1 + b1, 0.0) @ W2 + b2  # what MLPClassifier users compute from coefs_/intercepts_
+    np.testing.assert_allclose(logits[:, 0], classifier.decision_function(X), rtol=1e-12)
+    with pytest.raises(ValueError, match="read-only"):
+        W1[0, 0] = 1.0
+    assert classifier.n_iter_ == 4 and classifier.t_ == 4 * len(y) and classifier.best_loss_ == min(classifier.loss_curve_)
+    assert not hasattr(GlassClassifier(), "coefs_")

@@ -126,6 +126,12 @@ _PARAMETER_CHECKS: dict[str, Check] = {
 }
 
 
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
 class _GlassEstimator(BaseEstimator):
     """What the classifier and the regressor share: checking, building, training, predicting logits."""
 
@@ -262,6 +268,21 @@ class _GlassEstimator(BaseEstimator):
             raise DataError(f"Cannot hold out validation_fraction={fraction!r} of {X.shape[0]} rows for early stopping: {error}") from None
         X_train, X_dev, t_train, t_dev = parts[:4]
         return X_train, t_train, (parts[4] if weights is not None else None), (X_dev, t_dev)
+
+    # ------------------------------------------------------------------ MLPClassifier's attributes
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """The weights ``W (n_in, n_out)`` of each Dense layer, as read-only views (``MLPClassifier.coefs_``)."""
+        return [_read_only(layer.params["W"]) for layer in self._dense_layers()]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """The biases ``b (n_out,)`` of each Dense layer, as read-only views (``MLPClassifier.intercepts_``)."""
+        return [_read_only(layer.params.get("b", np.zeros(layer.units, layer.dtype))) for layer in self._dense_layers()]
+
+    def _dense_layers(self) -> list[Any]:
+        check_is_fitted(self)
+        return [layer for layer in self.network_.layers if "W" in layer.params]
 
     # ------------------------------------------------------------------ prediction
     def _logits(self, X: Any) -> np.ndarray:
