@@ -86,7 +86,6 @@ def train(
     from glassnet.nn.builders import build_network, build_optimizer, build_schedule
     from glassnet.data.readers import load_data
     from glassnet.data.splits import parse_split, split_dataset
-    from glassnet.data.target_scaling import fit_target_scaler, scale_target as scale_target_values
     from glassnet.files.checkpoints import Checkpointer
     from glassnet.train.callbacks import ConvergenceStopping
     from glassnet.train.loop import fit
@@ -96,8 +95,7 @@ def train(
         return _resume(ctx, resume_dir)
     dataset = load_data(data_name, target, task, seed=seed)
     splits = split_dataset(dataset, parse_split(split_text), seed=seed, train_dev=train_dev)
-    target_scaler = fit_target_scaler(splits.y_train) if scale_target and dataset.task == "regression" else None
-    y_train, y_dev = (splits.y_train, splits.y_dev) if target_scaler is None else (scale_target_values(target_scaler, y) for y in (splits.y_train, splits.y_dev))
+    target_scaler, y_train, y_dev = _training_targets(splits, scale_target and dataset.task == "regression")
     n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
     network = build_network(n_outputs, hidden, activation, dataset.task, l2=l2, seed=seed, keep_prob=keep_prob, batchnorm=batchnorm)
     optimizer = build_optimizer(optimizer_name, learning_rate, beta=beta)
@@ -114,19 +112,9 @@ def train(
         checkpoint = Checkpointer(Path(out_dir) / "checkpoints", checkpoint_every, resume=resumed_epoch > 0, extra={"options": options},
                                   callbacks=[stopping])
     started = time.perf_counter()
-    history = fit(
-        network,
-        splits.X_train,
-        y_train,
-        optimizer,
-        epochs=max((max_epochs if epochs is None else epochs) - resumed_epoch, 0),
-        batch_size=batch_size,
-        schedule=schedule,
-        validation_data=(splits.X_dev, y_dev),
-        callbacks=[] if epochs is not None else [stopping],
-        verbose=0 if quiet else 1,
-        checkpoint=checkpoint,
-    )
+    history = fit(network, splits.X_train, y_train, optimizer, epochs=max((max_epochs if epochs is None else epochs) - resumed_epoch, 0),
+                  batch_size=batch_size, schedule=schedule, validation_data=(splits.X_dev, y_dev),
+                  callbacks=[] if epochs is not None else [stopping], verbose=0 if quiet else 1, checkpoint=checkpoint)
     seconds = time.perf_counter() - started
     if history.interrupted:
         click.echo(f"Interrupted: the state after epoch {len(history)} is saved in {checkpoint.directory}. "
@@ -148,6 +136,16 @@ def train(
     _print_results(results)
     if diagnosis is not None:
         click.echo(diagnosis.to_text())
+
+
+def _training_targets(splits: Any, scale: bool) -> tuple[Any, Any, Any]:
+    """``(target_scaler, y_train, y_dev)``: with ``scale``, the targets standardised on the training rows (and the scaler)."""
+    from glassnet.data.target_scaling import fit_target_scaler, scale_target
+
+    if not scale:
+        return None, splits.y_train, splits.y_dev
+    scaler = fit_target_scaler(splits.y_train)
+    return scaler, scale_target(scaler, splits.y_train), scale_target(scaler, splits.y_dev)
 
 
 def _resume(ctx: click.Context, resume_dir: str) -> None:

@@ -55,6 +55,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from glassnet import defaults
 from glassnet._validation import check_bool, check_choice, check_positive_int, check_real
 from glassnet.nn.builders import DECAYS, build_network, build_optimizer, build_schedule
 from glassnet.train.callbacks import ConvergenceStopping, EarlyStopping
@@ -139,8 +140,10 @@ class _GlassEstimator(BaseEstimator):
         self, hidden_layer_sizes: Sequence[int] | int = (64, 32), activation: str = "relu", keep_prob: float = 1.0,
         batchnorm: bool = False, l2: float = 0.0, optimizer: str = "adam", learning_rate: float = 0.001,
         beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
-        epochs: int | None = None, max_iter: int = 200, tol: float = 1e-4, n_iter_no_change: int = 10, decay: str = "none",
-        decay_rate: float | None = None, early_stopping: bool = False, validation_fraction: float = 0.1, patience: int = 10, random_state: Any = None, verbose: int = 0, dtype: str | None = None,
+        epochs: int | None = None, max_iter: int = defaults.MAX_EPOCHS, tol: float = defaults.TOL,
+        n_iter_no_change: int = defaults.N_ITER_NO_CHANGE, decay: str = "none",
+        decay_rate: float | None = None, early_stopping: bool = False, validation_fraction: float = 0.1, patience: int = 10,
+        random_state: Any = None, verbose: int = 0, dtype: str | None = None,
     ) -> None:  # fmt: skip
         self.hidden_layer_sizes, self.activation, self.keep_prob, self.batchnorm = hidden_layer_sizes, activation, keep_prob, batchnorm
         self.l2, self.optimizer, self.learning_rate, self.beta1, self.beta2 = l2, optimizer, learning_rate, beta1, beta2

@@ -10,6 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 
 from glassnet.data.target_scaling import fit_target_scaler, scale_target, unscale_target
+from glassnet import defaults
 from glassnet.errors import ConfigError, DataError
 from glassnet.estimators.base import _GlassEstimator
 
@@ -36,7 +37,8 @@ class GlassRegressor(RegressorMixin, _GlassEstimator):
         self, hidden_layer_sizes: Sequence[int] | int = (64, 32), activation: str = "relu", keep_prob: float = 1.0,
         batchnorm: bool = False, l2: float = 0.0, optimizer: str = "adam", learning_rate: float = 0.001,
         beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
-        epochs: int | None = None, max_iter: int = 200, tol: float = 1e-4, n_iter_no_change: int = 10, decay: str = "none",
+        epochs: int | None = None, max_iter: int = defaults.MAX_EPOCHS, tol: float = defaults.TOL,
+        n_iter_no_change: int = defaults.N_ITER_NO_CHANGE, decay: str = "none",
         decay_rate: float | None = None, early_stopping: bool = False, validation_fraction: float = 0.1, patience: int = 10, scale_target: bool = True,
         random_state: Any = None, verbose: int = 0, dtype: str | None = None,
     ) -> None:  # fmt: skip
@@ -103,7 +105,8 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
         self, hidden_layer_sizes: Sequence[int] | int = (64, 32), activation: str = "relu", keep_prob: float = 1.0,
         batchnorm: bool = False, l2: float = 0.0, optimizer: str = "adam", learning_rate: float = 0.001,
         beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
-        epochs: int | None = None, max_iter: int = 200, tol: float = 1e-4, n_iter_no_change: int = 10, decay: str = "none",
+        epochs: int | None = None, max_iter: int = defaults.MAX_EPOCHS, tol: float = defaults.TOL,
+        n_iter_no_change: int = defaults.N_ITER_NO_CHANGE, decay: str = "none",
         decay_rate: float | None = None, early_stopping: bool = False, validation_fraction: float = 0.1, patience: int = 10, class_weight: dict | str | None = None,
         random_state: Any = None, verbose: int = 0, dtype: str | None = None,
     ) -> None:  # fmt: skip
