@@ -27,18 +27,24 @@ def cli_defaults(command) -> dict:
 
 def test_epochs_and_batch_size_agree_everywhere():
     estimator = gn.GlassClassifier().get_params()
-    sources = {
+    fixed = {  # a fixed number of epochs: the library's fit, learning curves and every search trial
         "fit": signature_defaults(fit),
         "Network.fit": signature_defaults(gn.Network.fit),
         "learning_curve": signature_defaults(learning_curve),
-        "estimator": estimator,
-        "glassnet train": cli_defaults(train),
         "glassnet search": cli_defaults(search_command),
         "search fixed values": SEARCH_DEFAULTS,
     }
-    for name, values in sources.items():
-        assert values["epochs"] == defaults.EPOCHS, name
+    converging = {"estimator": estimator, "glassnet train": cli_defaults(train)}  # until converged, up to a maximum
+    for name, values in {**fixed, **converging}.items():
         assert values["batch_size"] == defaults.BATCH_SIZE, name
+    for name, values in fixed.items():
+        assert values["epochs"] == defaults.EPOCHS, name
+    for name, values in converging.items():
+        assert values["epochs"] is None, name
+    train_options = cli_defaults(train)
+    assert estimator["max_iter"] == train_options["max_epochs"] == defaults.MAX_EPOCHS
+    assert estimator["tol"] == train_options["tol"] == defaults.TOL
+    assert estimator["n_iter_no_change"] == train_options["n_iter_no_change"] == defaults.N_ITER_NO_CHANGE
 
 
 def test_seeds_layers_activation_optimizer_and_decay_agree():

@@ -4,8 +4,9 @@
 progress on stderr, and prints train/dev/test accuracy (or one JSON object with ``--json``); with
 ``--out DIR`` it writes a model file, the history, metrics and plots, and checkpoints for ``--resume``.
 Every ``train`` flag can also come from ``--config FILE.toml`` (flags given on the command line win).
-``evaluate``, ``predict`` and ``datasets`` use model files and list the bundled sets; ``lessons`` lists the
-course's claims as experiments and ``lesson NAME|all`` runs them and writes an HTML report.
+``evaluate``, ``predict`` and ``datasets`` use model files and list the bundled sets; ``export`` writes a
+model file as ONNX; ``lessons`` lists the course's claims as experiments and ``lesson NAME|all`` runs them and
+writes an HTML report.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import click
 
 from glassnet._version import __version__
+from glassnet.cli.export import export_command
 from glassnet.cli.lessons import lesson_command, lessons_command
 from glassnet.cli.strategy import diagnose_command, search_command
 from glassnet.cli.train import train
@@ -77,7 +79,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["glassnet.debug"] = debug
 
 
-for command in (train, evaluate, predict, datasets, diagnose_command, search_command, lessons_command, lesson_command):
+for command in (train, evaluate, predict, datasets, diagnose_command, search_command, lessons_command, lesson_command, export_command):
     main.add_command(command)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from glassnet.data.bundled import BUNDLED
 from glassnet.data.readers import labels_to_indices, load_data, read_features_csv
+from glassnet.data.target_scaling import unscale_target
 from glassnet.errors import DataError
 from glassnet.estimators.saving import save
 from glassnet.files.atomic import write_text_atomic
@@ -30,18 +31,23 @@ if TYPE_CHECKING:
     from glassnet.train.history import History
 
 
-def split_metrics(network: "Network", splits: "Splits") -> dict[str, float | None]:
+def split_metrics(network: "Network", splits: "Splits", target_scaler: Any = None) -> dict[str, float | None]:
     """Accuracy and error (classification) or R² and mean squared error (regression) of every split.
 
-    R² of a split with one row is undefined: None (JSON null), as in :func:`evaluation`.
+    Regression metrics are on the target's own scale: with ``target_scaler`` (the network was trained on
+    the standardised target) the outputs are mapped back first. R² of a split with one row is undefined:
+    None (JSON null), as in :func:`evaluation`.
     """
     metrics: dict[str, float | None] = {}
     for name, X, y in splits.parts():
-        cost, score = network.evaluate(X, y)
         if network.task == "regression":
+            predictions = unscale_target(target_scaler, network.predict(X)).reshape(len(y), -1)
+            truth = np.reshape(y, (len(y), -1))
+            score = r2_score(truth, predictions) if len(y) > 1 else float("nan")
             metrics[f"{name}_r2"] = score if np.isfinite(score) else None
-            metrics[f"{name}_mse"] = mean_squared_error(y, network.predict(X))
+            metrics[f"{name}_mse"] = mean_squared_error(truth, predictions)
         else:
+            score = network.evaluate(X, y)[1]
             metrics[f"{name}_accuracy"] = score
             metrics[f"{name}_error"] = 1.0 - score
     return metrics
@@ -60,13 +66,15 @@ def history_csv(records: Sequence[dict[str, Any]]) -> str:
 
 
 def write_run_folder(out_dir: str | Path, network: "Network", dataset: "Dataset", splits: "Splits", history: "History", results: dict[str, Any],
-                     recipe: "SplitRecipe | None" = None) -> list[str]:
-    """Write the model (with the split ``recipe``), history, metrics and plots of a finished run into ``out_dir``; return the file names."""
+                     recipe: "SplitRecipe | None" = None, target_scaler: Any = None) -> list[str]:
+    """Write the model (with the split ``recipe``), history, metrics and plots of a finished run into ``out_dir``;
+    return the file names. ``target_scaler`` (regression trained on the standardised target) is stored in the model file.
+    """
     from glassnet.plots import plot_curves, plot_decision_boundary
 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    model = Model(network, splits.scaler, list(dataset.class_names), list(dataset.feature_names), dataset.target_name, recipe)
+    model = Model(network, splits.scaler, list(dataset.class_names), list(dataset.feature_names), dataset.target_name, recipe, target_scaler)
     save(model, folder / "model.safetensors")
     write_text_atomic(folder / "history.csv", history_csv(history.epochs))
     write_text_atomic(folder / "metrics.json", json.dumps(results, indent=2, default=str) + "\n")
@@ -145,9 +153,10 @@ def select_split(model: Model, X: np.ndarray, y: np.ndarray, split: str | None) 
 
 def evaluation(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Accuracy, error and confusion matrix (rows: true class, columns: predicted) — or MSE and R² for regression."""
-    predictions = model.network.predict(model.transform(X))
     if model.task == "regression":
+        predictions = model.predict(X)
         return {"rows": int(len(y)), "mse": mean_squared_error(y, predictions), "r2": r2_score(y, predictions) if len(y) > 1 else None}
+    predictions = model.network.predict(model.transform(X))
     names = model.class_names or [str(k) for k in range(max(2, model.network.output_units))]
     score = accuracy(y, predictions)
     matrix = confusion_matrix(y, predictions, len(names))

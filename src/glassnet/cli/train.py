@@ -30,12 +30,16 @@ from glassnet.optim.optimizers import OPTIMIZERS
 @click.option("--learning-rate", type=click.FloatRange(min=0.0, min_open=True), default=None, help="α (α₀ of a decay schedule); default: the optimizer's own, " + ", ".join(f"{name} {rate:g}" for name, rate in defaults.LEARNING_RATES.items()) + ".")
 @click.option("--beta", type=click.FloatRange(min=0.0, max=1.0, max_open=True), default=None, help="β of momentum and RMSprop, β₁ of Adam (default: the optimizer's own).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=defaults.BATCH_SIZE, show_default=True, help="Mini-batch size (1 = stochastic).")
-@click.option("--epochs", type=click.IntRange(min=1), default=defaults.EPOCHS, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Train exactly this many epochs (default: until converged, see --max-epochs).")
+@click.option("--max-epochs", type=click.IntRange(min=1), default=defaults.MAX_EPOCHS, show_default=True, help="Without --epochs: stop here if not converged before.")
+@click.option("--tol", type=click.FloatRange(min=0.0), default=defaults.TOL, show_default=True, help="Without --epochs: an epoch improves when the training cost falls below its best − tol …")
+@click.option("--n-iter-no-change", type=click.IntRange(min=1), default=defaults.N_ITER_NO_CHANGE, show_default=True, help="… and training has converged after this many epochs without improving.")
 @click.option("--l2", type=click.FloatRange(min=0.0), default=0.0, show_default=True, help="L2 strength λ: cost + (λ/2m)·Σ‖W‖².")
 @click.option("--decay", type=click.Choice(list(DECAYS)), default=defaults.DECAY, show_default=True)
 @click.option("--decay-rate", type=click.FloatRange(min=0.0), default=None, help="k of inverse-time (default 0.1), r of exponential (default 0.95), drop factor of step every 10 epochs (default 0.5).")
 @click.option("--keep-prob", type=click.FloatRange(min=0.0, max=1.0, min_open=True), default=1.0, show_default=True, help="Dropout keep probability after each hidden activation (1 = no dropout).")
 @click.option("--batchnorm", is_flag=True, help="Batch normalisation between each hidden Dense and its activation.")
+@click.option("--scale-target/--no-scale-target", default=True, show_default=True, help="Regression: train on the target standardised on the training rows (predictions are mapped back).")
 @click.option("--seed", type=click.IntRange(min=0), default=defaults.SEED, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the results.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
@@ -49,12 +53,16 @@ def train(
     learning_rate: float | None,
     beta: float | None,
     batch_size: int,
-    epochs: int,
+    epochs: int | None,
+    max_epochs: int,
+    tol: float,
+    n_iter_no_change: int,
     l2: float,
     decay: str,
     decay_rate: float | None,
     keep_prob: float,
     batchnorm: bool,
+    scale_target: bool,
     seed: int,
     as_json: bool,
     quiet: bool,
@@ -86,23 +94,25 @@ def train(
         human_error = None
     fractions = parse_split(split_text)
     splits = split_dataset(dataset, fractions, seed=seed, train_dev=train_dev)
+    target_scaler, y_train, y_dev = _training_targets(splits, scale_target and dataset.task == "regression")
     n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
     network = build_network(n_outputs, hidden, activation, dataset.task, l2=l2, seed=seed, keep_prob=keep_prob, batchnorm=batchnorm)
     optimizer = build_optimizer(optimizer_name, learning_rate, beta=beta)
     schedule = build_schedule(decay, optimizer.learning_rate, decay_rate)
     started = time.perf_counter()
-    history, options = _fit(ctx, network, optimizer, schedule, splits, data_name, out_dir)
+    history, options, stopped = _fit(ctx, network, optimizer, schedule, (splits.X_train, y_train, splits.X_dev, y_dev), data_name, out_dir)
     results: dict[str, Any] = {"data": data_name, "task": dataset.task, "epochs_run": len(history), "seconds": round(time.perf_counter() - started, 3)}
-    results.update(split_metrics(network, splits))
-    settings = {"optimizer": optimizer_name, "hidden": hidden, "l2": l2, "keep_prob": keep_prob, "epochs": epochs}
+    results["stopped"] = stopped
+    results.update(split_metrics(network, splits, target_scaler))
+    settings = {"optimizer": optimizer_name, "hidden": hidden, "l2": l2, "keep_prob": keep_prob, "epochs": len(history)}
     diagnosis = _diagnose_run(results, human_error, settings)
     if learning_curve_path is not None:
         if out_dir is not None and not Path(learning_curve_path).is_absolute() and Path(learning_curve_path).parent == Path("."):
             learning_curve_path = str(Path(out_dir) / learning_curve_path)  # a bare file name goes into the run folder
-        results["learning_curve"] = _learning_curve(network, optimizer, schedule, splits, epochs, batch_size, seed, learning_curve_path, quiet)
+        results["learning_curve"] = _learning_curve(network, optimizer, schedule, (splits.X_train, y_train, splits.X_dev, y_dev), len(history), batch_size, seed, learning_curve_path, quiet)
     if out_dir is not None:
         recipe = SplitRecipe.of(dataset, fractions, seed, train_dev, drop)
-        results["files"] = write_run_folder(out_dir, network, dataset, splits, history, {**results, "options": options}, recipe)
+        results["files"] = write_run_folder(out_dir, network, dataset, splits, history, {**results, "options": options}, recipe, target_scaler)
     if as_json:
         click.echo(json.dumps(results))
         return
@@ -115,51 +125,91 @@ def _warn(message: str) -> None:
     click.echo(f"Warning: {message}", err=True)
 
 
-def _fit(ctx: click.Context, network: Any, optimizer: Any, schedule: Any, splits: Any, data_name: str, out_dir: str | None) -> tuple[Any, dict[str, Any]]:
-    """Train on the training split (checkpointing into ``out_dir``); Ctrl-C saves the state and exits 130."""
+def _fit(ctx: click.Context, network: Any, optimizer: Any, schedule: Any, data: tuple, data_name: str,
+         out_dir: str | None) -> tuple[Any, dict[str, Any], str]:
+    """Train on ``data = (X_train, y_train, X_dev, y_dev)`` (checkpointing into ``out_dir``) until converged or for
+    ``--epochs``; return the history, the stored options and why it stopped. Ctrl-C saves the state and exits 130."""
     from glassnet.files.checkpoints import Checkpointer
+    from glassnet.train.callbacks import ConvergenceStopping
     from glassnet.train.loop import fit
 
     params = ctx.params
     resumed_epoch = ctx.meta.get("glassnet.resumed_epoch", 0)
+    # the convergence rule's state travels in every checkpoint (so a resume continues its count), even when
+    # a resume with --epochs turns a converging run into one of fixed length and fit no longer consults it
+    stopping = ConvergenceStopping(params["tol"], params["n_iter_no_change"])
     checkpoint, options = None, {}
     if out_dir is not None:
         options = {name: list(value) if isinstance(value, tuple) else value for name, value in params.items()}
         if Path(data_name).is_file():  # so --resume works from any folder
             options["data_name"] = str(Path(data_name).resolve())
-        checkpoint = Checkpointer(Path(out_dir) / "checkpoints", params["checkpoint_every"], resume=resumed_epoch > 0, extra={"options": options})
+        checkpoint = Checkpointer(Path(out_dir) / "checkpoints", params["checkpoint_every"], resume=resumed_epoch > 0,
+                                  extra={"options": options}, callbacks=[stopping])
+    epochs = params["epochs"]
+    X_train, y_train, X_dev, y_dev = data
     history = fit(
-        network, splits.X_train, splits.y_train, optimizer, epochs=max(params["epochs"] - resumed_epoch, 0), batch_size=params["batch_size"],
-        schedule=schedule, validation_data=(splits.X_dev, splits.y_dev), verbose=0 if params["quiet"] else 1, checkpoint=checkpoint,
+        network, X_train, y_train, optimizer, epochs=max((params["max_epochs"] if epochs is None else epochs) - resumed_epoch, 0),
+        batch_size=params["batch_size"], schedule=schedule, validation_data=(X_dev, y_dev), verbose=0 if params["quiet"] else 1,
+        callbacks=[] if epochs is not None else [stopping], checkpoint=checkpoint,
     )
     if history.interrupted:
         click.echo(f"Interrupted: the state after epoch {len(history)} is saved in {checkpoint.directory}. "
                    f"Continue with: glassnet train --resume {out_dir}", err=True)
         ctx.exit(130)
-    return history, options
+    stopped = f"ran the {epochs} epochs asked for" if epochs is not None else stopping.reason(len(history), params["max_epochs"])
+    return history, options, stopped
+
+
+def _training_targets(splits: Any, scale: bool) -> tuple[Any, Any, Any]:
+    """``(target_scaler, y_train, y_dev)``: with ``scale``, the targets standardised on the training rows (and the scaler)."""
+    from glassnet.data.target_scaling import fit_target_scaler, scale_target
+
+    if not scale:
+        return None, splits.y_train, splits.y_dev
+    scaler = fit_target_scaler(splits.y_train)
+    return scaler, scale_target(scaler, splits.y_train), scale_target(scaler, splits.y_dev)
 
 
 def _resume(ctx: click.Context, resume_dir: str) -> None:
-    """Re-run ``train`` with the options stored in the newest checkpoint of ``resume_dir``; --epochs may raise the total."""
+    """Re-run ``train`` with the options stored in the newest checkpoint of ``resume_dir``; --epochs or --max-epochs may raise
+    the total. A total at or below the epochs done is refused (exit 2); a run with nothing left to do says so (exit 0)."""
     from glassnet.files.checkpoints import latest_checkpoint
-    from glassnet.errors import ModelFileError
+    from glassnet.errors import ConfigError, ModelFileError
 
-    allowed = {"resume_dir", "epochs", "as_json", "quiet"}
+    allowed = {"resume_dir", "epochs", "max_epochs", "as_json", "quiet"}
     given = [parameter.opts[0] for parameter in ctx.command.params
              if parameter.name not in allowed and ctx.get_parameter_source(parameter.name) == ParameterSource.COMMANDLINE]
     if given:
-        raise click.UsageError(f"--resume continues the stored run with its own options; only --epochs, --json and --quiet may be given. Received: {', '.join(given)}.")
+        raise click.UsageError(f"--resume continues the stored run with its own options; only --epochs, --max-epochs, --json and --quiet may be given. Received: {', '.join(given)}.")
     state = latest_checkpoint(Path(resume_dir) / "checkpoints")
     if state is None or not isinstance(state.extra.get("options"), dict):
         raise ModelFileError(f"{resume_dir}: no checkpoint of a 'glassnet train --out' run to resume (looked in {Path(resume_dir) / 'checkpoints'}).")
     options = dict(state.extra["options"])
-    for name in ("epochs", "as_json", "quiet"):
-        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE or name != "epochs":
+    for name in ("epochs", "max_epochs", "as_json", "quiet"):
+        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE or name not in ("epochs", "max_epochs"):
             options[name] = ctx.params[name]
+    if ctx.get_parameter_source("epochs") == ParameterSource.COMMANDLINE and options["epochs"] <= state.epoch:
+        raise ConfigError(f"--epochs {options['epochs']}: the run in {resume_dir} has already trained {state.epoch} epochs; "
+                          f"give a total above {state.epoch} to train on.")
+    finished = _finished(options, state)
+    if finished is not None:
+        click.echo(f"{resume_dir}: the run is already complete ({finished}); nothing to train. Give --epochs N above {state.epoch} to train on.")
+        return
     known = {parameter.name for parameter in ctx.command.params}
     options = {name: value for name, value in options.items() if name in known}
     ctx.meta["glassnet.resumed_epoch"] = state.epoch
     ctx.invoke(train, **{**options, "resume_dir": None, "out_dir": resume_dir})
+
+
+def _finished(options: dict[str, Any], state: Any) -> str | None:
+    """Why the checkpointed run has nothing left to do (its epochs done, or converged), or None."""
+    if options.get("epochs") is not None:
+        return f"{state.epoch} of {options['epochs']} epochs done" if state.epoch >= options["epochs"] else None
+    stopping = (state.callback_states or [{}])[0]
+    if stopping.get("converged"):
+        return f"converged after {state.epoch} epochs"
+    maximum = options.get("max_epochs", defaults.MAX_EPOCHS)
+    return f"{state.epoch} of at most {maximum} epochs done" if state.epoch >= maximum else None
 
 
 def _print_results(results: dict[str, Any]) -> None:
@@ -180,6 +230,7 @@ def _print_results(results: dict[str, Any]) -> None:
             table.add_row(split.replace("_", "-"), *(metric(column, value) for column, value in zip(columns, values)))
     console = Console(file=sys.stdout)
     console.print(table)
+    console.print(f"stopped: {results['stopped']}")
     if results.get("files"):
         click.echo(f"wrote {', '.join(results['files'])}")
     if results.get("learning_curve"):
@@ -202,14 +253,15 @@ def _diagnose_run(results: dict[str, Any], human_error: float | None, settings: 
     return diagnosis
 
 
-def _learning_curve(network: Any, optimizer: Any, schedule: Any, splits: Any, epochs: int, batch_size: int, seed: int, path: str, quiet: bool) -> dict[str, Any]:
-    """Train fresh copies of the network on growing parts of the training split; plot to ``path``."""
+def _learning_curve(network: Any, optimizer: Any, schedule: Any, data: tuple, epochs: int, batch_size: int, seed: int, path: str, quiet: bool) -> dict[str, Any]:
+    """Train fresh copies of the network on growing parts of the training split ``data = (X_train, y_train, X_dev, y_dev)``
+    (the targets as training sees them); plot to ``path``."""
     from glassnet.strategy.learning_curve import learning_curve
     from glassnet.plots import plot_learning_curve
 
     if not quiet:
         click.echo("learning curve: training on 10%, 25%, 50%, 75% and 100% of the training rows", err=True)
-    curve = learning_curve(network, optimizer, splits.X_train, splits.y_train, splits.X_dev, splits.y_dev, epochs=epochs, batch_size=batch_size, schedule=schedule, seed=seed)
+    curve = learning_curve(network, optimizer, *data, epochs=epochs, batch_size=batch_size, schedule=schedule, seed=seed)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return {**curve.to_dict(), "plot": str(plot_learning_curve(curve, path))}
 

@@ -22,28 +22,37 @@ optimizer              solver                      ``sgd``, ``momentum``, ``rmsp
 learning_rate          learning_rate_init          α, or α₀ of the decay schedule
 beta1, beta2, epsilon  beta_1, beta_2, epsilon     β of v, β of s, ε added to √s (None = default)
 batch_size             batch_size                  rows per step (1 = stochastic, None = full batch)
-epochs                 max_iter                    passes over the training rows
+epochs                 —                           a fixed number of passes over the training rows;
+                                                   None (default) = train until converged:
+max_iter               max_iter                    at most this many epochs (ConvergenceWarning if reached)
+tol                    tol                         an epoch improves when cost < best − tol …
+n_iter_no_change       n_iter_no_change            … and training stops after this many epochs without
 decay, decay_rate      learning_rate (in part)     ``none``, ``inverse-time``, ``exponential``, ``step``
                                                    (rate None = the default of ``glassnet train``)
 early_stopping         early_stopping              hold out ``validation_fraction`` of the rows and
 validation_fraction    validation_fraction         stop after ``patience`` epochs without a lower
-patience               n_iter_no_change            dev cost; the best epoch's weights are kept
+patience               n_iter_no_change            dev cost (by tol when converging); the best
+                                                   epoch's weights are kept
 class_weight           —                           (classifier) None, ``"balanced"`` or {label: w}
 random_state           random_state                seeds weights, shuffling, dropout and the split
 verbose                verbose                     0 silent, 1 one line per epoch on stderr
-dtype                  —                           ``float32`` (default) or ``float64``
+dtype                  —                           None (default): follow the input — float32 X trains
+                                                   in float32, anything else in float64, as MLPClassifier
+                                                   does; ``"float32"``/``"float64"`` force one
 =====================  ==========================  ==================================================
 """
 
 from __future__ import annotations
 
 import inspect
+import warnings
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any, Callable, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -51,7 +60,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from glassnet import defaults
 from glassnet._validation import check_bool, check_choice, check_positive_int, check_real
 from glassnet.nn.builders import DECAYS, build_network, build_optimizer, build_schedule
-from glassnet.train.callbacks import EarlyStopping
+from glassnet.train.callbacks import ConvergenceStopping, EarlyStopping
 from glassnet.errors import ConfigError, DataError
 from glassnet.nn.layers import ACTIVATIONS
 from glassnet.nn.network import DTYPES
@@ -101,7 +110,9 @@ class Parameter:
 
 
 #: every constructor argument of both estimators, declared once: its default (from :mod:`glassnet.defaults`)
-#: and its check. ``random_state`` is checked by scikit-learn; ``class_weight`` is the classifier's own.
+#: and its check. ``random_state`` is checked by scikit-learn; ``class_weight`` is the classifier's own and
+#: ``scale_target`` the regressor's. ``epochs=None`` trains until converged (up to ``max_iter``); ``dtype=None``
+#: follows the input's float type.
 PARAMETERS: dict[str, Parameter] = {
     "hidden_layer_sizes": Parameter(defaults.HIDDEN_LAYERS, _check_widths),
     "activation": Parameter(defaults.ACTIVATION, _choice(ACTIVATIONS)),
@@ -114,16 +125,20 @@ PARAMETERS: dict[str, Parameter] = {
     "beta2": Parameter(None, _optional(_unit_interval(low_open=False, high_open=True))),
     "epsilon": Parameter(None, _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0, low_open=True))),
     "batch_size": Parameter(defaults.BATCH_SIZE, _optional(check_positive_int)),
-    "epochs": Parameter(defaults.EPOCHS, check_positive_int),
+    "epochs": Parameter(None, _optional(check_positive_int)),
+    "max_iter": Parameter(defaults.MAX_EPOCHS, check_positive_int),
+    "tol": Parameter(defaults.TOL, lambda owner, name, value: check_real(owner, name, value, low=0.0)),
+    "n_iter_no_change": Parameter(defaults.N_ITER_NO_CHANGE, check_positive_int),
     "decay": Parameter(defaults.DECAY, _choice(DECAYS)),
     "decay_rate": Parameter(None, _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0))),
     "early_stopping": Parameter(False, check_bool),
     "validation_fraction": Parameter(0.1, _unit_interval(low_open=True, high_open=True)),
     "patience": Parameter(10, check_positive_int),
     "class_weight": Parameter(None),
+    "scale_target": Parameter(True, check_bool),
     "random_state": Parameter(None),
     "verbose": Parameter(0, _check_verbose),
-    "dtype": Parameter(defaults.DTYPE, _choice(DTYPES)),
+    "dtype": Parameter(None, _optional(_choice(DTYPES))),
 }
 
 
@@ -146,8 +161,14 @@ def declare_parameters(names: Sequence[str]) -> Callable[..., None]:
     return __init__
 
 
-#: the arguments both estimators take (the classifier adds ``class_weight``)
-SHARED_PARAMETERS = tuple(name for name in PARAMETERS if name != "class_weight")
+#: the arguments both estimators take (the classifier adds ``class_weight``, the regressor ``scale_target``)
+SHARED_PARAMETERS = tuple(name for name in PARAMETERS if name not in ("class_weight", "scale_target"))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 class _GlassEstimator(BaseEstimator):
@@ -167,6 +188,10 @@ class _GlassEstimator(BaseEstimator):
     def _weights(self, sample_weight: np.ndarray | None, targets: np.ndarray, y: np.ndarray, incremental: bool) -> np.ndarray | None:
         """The per-row weights the loss sees (the classifier folds in ``class_weight``)."""
         return sample_weight
+
+    def _scale_targets(self, targets: np.ndarray, weights: np.ndarray | None, first_call: bool) -> np.ndarray:
+        """The targets as the network is trained on them (the regressor standardises them)."""
+        return targets
 
     # ------------------------------------------------------------------ checks
     def _checked_params(self) -> dict[str, Any]:
@@ -193,37 +218,56 @@ class _GlassEstimator(BaseEstimator):
             except ValueError as error:
                 raise DataError(f"sample_weight: {error}") from None
         weights = self._weights(sample_weight, targets, y, incremental)
+        targets = self._scale_targets(targets, weights, first_call)
         if first_call:
-            self._start(params, task, n_outputs)
+            self._start(params, task, n_outputs, X.dtype)
         optimizer = build_optimizer(
             params["optimizer"], params["learning_rate"], beta1=params["beta1"], beta2=params["beta2"], epsilon=params["epsilon"]
         )
         schedule = build_schedule(params["decay"], optimizer.learning_rate, params["decay_rate"])
-        validation, callbacks = None, []
+        validation, callbacks = None, self._stopping_rules(params, incremental)
         if params["early_stopping"] and not incremental:
             X, targets, weights, validation = self._hold_out(X, targets, weights, params["validation_fraction"], task)
-            callbacks.append(EarlyStopping(patience=params["patience"], monitor="dev_cost", restore_best=True))
+        epochs = 1 if incremental else params["max_iter"] if params["epochs"] is None else params["epochs"]
         history = train(  # fit grows batch_size where BatchNorm would get a one-row last batch
-            self.network_, X, targets, optimizer, 1 if incremental else params["epochs"], params["batch_size"], schedule,
+            self.network_, X, targets, optimizer, epochs, params["batch_size"], schedule,
             validation, callbacks, params["verbose"], sample_weight=weights,
             optimizer_state=None if first_call else self.optimizer_state_, initial_epoch=self.n_iter_,
         )  # fmt: skip
         self.optimizer_state_ = history.optimizer_state
         self.n_iter_ += len(history)
+        self.t_ += len(history) * X.shape[0]
         self.loss_curve_ += history.cost
+        self.best_loss_ = None if params["early_stopping"] else min(self.loss_curve_, default=None)
+        if not incremental and params["epochs"] is None and not history.stopped_early:
+            warnings.warn(
+                f"{type(self).__name__}: training reached max_iter={params['max_iter']} epochs before converging (the cost still fell "
+                f"by more than tol={params['tol']:g} within {params['n_iter_no_change'] if not params['early_stopping'] else params['patience']} epochs); "
+                "raise max_iter, or set epochs for a fixed number.", ConvergenceWarning, stacklevel=3,
+            )  # fmt: skip
         self.validation_scores_ = None if validation is None else history["dev_r2" if task == "regression" else "dev_accuracy"]
         self.best_epoch_ = history.best_epoch
         return self
 
-    def _start(self, params: dict[str, Any], task: str, n_outputs: int) -> None:
-        """Build a fresh network and reset the training record (the first fit or partial_fit)."""
+    def _stopping_rules(self, params: dict[str, Any], incremental: bool) -> list:
+        """The callbacks that end a ``fit``: early stopping on the dev cost, or (with ``epochs=None``) the
+        convergence rule on the training cost; none for ``partial_fit`` (one epoch) or a fixed ``epochs``."""
+        if incremental:
+            return []
+        tol = params["tol"] if params["epochs"] is None else 0.0
+        if params["early_stopping"]:
+            return [EarlyStopping(patience=params["patience"], monitor="dev_cost", min_delta=tol, restore_best=True)]
+        return [] if params["epochs"] is not None else [ConvergenceStopping(tol, params["n_iter_no_change"])]
+
+    def _start(self, params: dict[str, Any], task: str, n_outputs: int, input_dtype: np.dtype) -> None:
+        """Build a fresh network (in ``dtype``, or the input's float type) and reset the training record."""
         self.network_ = build_network(
             n_outputs, params["hidden_layer_sizes"], params["activation"], task, l2=params["l2"], seed=self._seed(),
-            dtype=params["dtype"], keep_prob=params["keep_prob"], batchnorm=params["batchnorm"],
+            dtype=params["dtype"] or np.dtype(input_dtype).name, keep_prob=params["keep_prob"], batchnorm=params["batchnorm"],
         )  # fmt: skip
         self.network_.build(self.n_features_in_)
         self.optimizer_state_: dict[str, Any] | None = None
-        self.n_iter_, self.loss_curve_ = 0, []
+        self.n_iter_, self.t_, self.loss_curve_, self.best_loss_ = 0, 0, [], None
         self.validation_scores_, self.best_epoch_ = None, None
 
     def _hold_out(self, X: np.ndarray, targets: np.ndarray, weights: np.ndarray | None, fraction: float, task: str) -> tuple:
@@ -235,6 +279,21 @@ class _GlassEstimator(BaseEstimator):
             raise DataError(f"Cannot hold out validation_fraction={fraction!r} of {X.shape[0]} rows for early stopping: {error}") from None
         X_train, X_dev, t_train, t_dev = parts[:4]
         return X_train, t_train, (parts[4] if weights is not None else None), (X_dev, t_dev)
+
+    # ------------------------------------------------------------------ MLPClassifier's attributes
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """The weights ``W (n_in, n_out)`` of each Dense layer, as read-only views (``MLPClassifier.coefs_``)."""
+        return [_read_only(layer.params["W"]) for layer in self._dense_layers()]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """The biases ``b (n_out,)`` of each Dense layer, as read-only views (``MLPClassifier.intercepts_``)."""
+        return [_read_only(layer.params.get("b", np.zeros(layer.units, layer.dtype))) for layer in self._dense_layers()]
+
+    def _dense_layers(self) -> list[Any]:
+        check_is_fitted(self)
+        return [layer for layer in self.network_.layers if "W" in layer.params]
 
     # ------------------------------------------------------------------ prediction
     def _logits(self, X: Any) -> np.ndarray:

@@ -15,14 +15,17 @@ import numpy as np
 
 from glassnet.errors import ConfigError, DataError, GlassnetError, ModelFileError
 from glassnet.files.container import read_container, write_container
-from glassnet.files.model_file import network_from_arrays
+from glassnet.files.model_file import _scaler_from_json, _scaler_to_json, network_from_arrays
 from glassnet.nn.network import Network
+from glassnet.train.state import merge_state, split_state
 
 if TYPE_CHECKING:
     from glassnet.estimators.base import _GlassEstimator
 
 ESTIMATOR_FORMAT = "glassnet-estimator"
 _ESTIMATOR_FIELDS = ("config", "estimator")
+#: tensor names of the optimizer's moments (``optimizer.v.<parameter>``), beside the network's arrays
+_OPTIMIZER = "optimizer."
 
 
 def save_estimator(estimator: Any, path: str | Path) -> None:
@@ -30,24 +33,55 @@ def save_estimator(estimator: Any, path: str | Path) -> None:
 
     The file is a model file of format ``glassnet-estimator``: the network's arrays and config as for
     :func:`glassnet.save`, and an ``estimator`` entry (covered by the checksum) holding the constructor arguments
-    and fitted labels from :func:`estimator_description`. :func:`glassnet.load` returns the
-    estimator, ready to predict; nothing is unpickled.
+    and fitted labels from :func:`estimator_description`, plus the training state: the optimizer's moments as
+    ``optimizer.<moment>.<parameter>`` tensors and its step count and the network's generator state under
+    ``training``. :func:`glassnet.load` returns the estimator, ready to predict, and a ``partial_fit`` after
+    loading continues exactly as without the round trip; nothing is unpickled.
     """
     if getattr(estimator, "network_", None) is None:
         raise ModelFileError(f"{path}: the {type(estimator).__name__} is not fitted; call fit before saving it.")
     network = estimator.network_
-    fields = {"config": network.get_config(), "estimator": estimator_description(estimator)}
-    write_container(path, ESTIMATOR_FORMAT, fields, network.state_arrays())
+    description = estimator_description(estimator)
+    tensors = dict(network.state_arrays())
+    if estimator.optimizer_state_ is not None:
+        scalars, moments = split_state(estimator.optimizer_state_)
+        tensors.update({f"{_OPTIMIZER}{key}.{name}": array for key, arrays in moments.items() for name, array in arrays.items()})
+        description["training"] = {"optimizer_scalars": scalars, "rng": network.rng.bit_generator.state}
+    write_container(path, ESTIMATOR_FORMAT, {"config": network.get_config(), "estimator": description}, tensors)
 
 
 def load_estimator(path: str | Path) -> Any:
-    """Read a file written by :func:`save_estimator` back into a fitted estimator."""
+    """Read a file written by :func:`save_estimator` back into a fitted estimator (with its optimizer state)."""
     parsed, tensors = read_container(path, ESTIMATOR_FORMAT, _ESTIMATOR_FIELDS)
-    network = network_from_arrays(path, parsed["config"], tensors)
+    network = network_from_arrays(path, parsed["config"], {name: array for name, array in tensors.items() if not name.startswith(_OPTIMIZER)})
     try:
-        return estimator_from_description(parsed["estimator"], network)
+        estimator = estimator_from_description(parsed["estimator"], network)
+        training = parsed["estimator"].get("training")
+        if training is not None:
+            _restore_training(path, estimator, training, tensors)
     except GlassnetError as error:
         raise ModelFileError(f"{path}: {error}") from None
+    return estimator
+
+
+def _restore_training(path: str | Path, estimator: Any, training: Any, tensors: dict[str, np.ndarray]) -> None:
+    """Put back the optimizer moments, step count and the network's generator, so ``partial_fit`` continues exactly."""
+    from glassnet.nn.builders import build_optimizer
+
+    if not isinstance(training, dict) or not isinstance(training.get("rng"), dict):
+        raise DataError(f"the training entry must be a table with 'optimizer_scalars' and 'rng'. Received: {training!r:.200}")
+    optimizer = build_optimizer(estimator.optimizer, estimator.learning_rate, beta1=estimator.beta1, beta2=estimator.beta2, epsilon=estimator.epsilon)
+    moments: dict[str, dict[str, np.ndarray]] = {}
+    for name, array in tensors.items():
+        if name.startswith(_OPTIMIZER):
+            moment, _, parameter = name[len(_OPTIMIZER) :].partition(".")
+            moments.setdefault(moment, {})[parameter] = array
+    network = estimator.network_
+    estimator.optimizer_state_ = merge_state(optimizer.init(network.parameters()), training.get("optimizer_scalars"), moments, str(path))
+    try:
+        network.rng.bit_generator.state = training["rng"]
+    except (TypeError, ValueError, KeyError) as error:
+        raise DataError(f"the generator state cannot be restored ({error}).") from None
 
 
 def estimator_description(estimator: _GlassEstimator) -> dict[str, Any]:
@@ -56,8 +90,8 @@ def estimator_description(estimator: _GlassEstimator) -> dict[str, Any]:
     The class name, the constructor arguments (a ``class_weight`` dict as ``[label, weight]`` pairs, since
     JSON keys are strings; a ``random_state`` that is not an int as None) and the fitted attributes that are
     not arrays of the network: ``classes_`` with its dtype or ``n_outputs_``, ``n_features_in_``,
-    ``feature_names_in_``, ``n_iter_``, ``loss_curve_``. The optimizer state is not kept: ``partial_fit``
-    after loading starts with fresh moments.
+    ``feature_names_in_``, ``n_iter_``, ``loss_curve_``, a regressor's ``target_scaler_`` (as a model file stores a scaler). The optimizer state is not part of it: :func:`save_estimator`
+    stores it beside (moments as tensors, the step count and generator state under ``training``).
     """
     from glassnet.estimators.base import _check_widths
     from glassnet.estimators.models import ESTIMATORS, GlassClassifier
@@ -74,12 +108,14 @@ def estimator_description(estimator: _GlassEstimator) -> dict[str, Any]:
         params["class_weight"] = {"pairs": [[np.asarray(label).tolist(), float(weight)] for label, weight in params["class_weight"].items()]}
     fitted: dict[str, Any] = {"n_features_in": int(estimator.n_features_in_), "n_iter": int(estimator.n_iter_)}
     fitted["loss_curve"] = [float(cost) for cost in estimator.loss_curve_]
+    fitted["t"] = int(getattr(estimator, "t_", 0))
     names = getattr(estimator, "feature_names_in_", None)
     fitted["feature_names_in"] = None if names is None else [str(name) for name in names]
     if isinstance(estimator, GlassClassifier):
         fitted["classes"], fitted["classes_dtype"] = estimator.classes_.tolist(), estimator.classes_.dtype.str
     else:
         fitted["n_outputs"] = int(estimator.n_outputs_)
+        fitted["target_scaler"] = _scaler_to_json(getattr(estimator, "target_scaler_", None))
     return {"class_name": type(estimator).__name__, "params": params, "fitted": fitted}
 
 
@@ -106,7 +142,10 @@ def estimator_from_description(description: dict[str, Any], network: Network) ->
             outputs = 1 if len(estimator.classes_) == 2 else len(estimator.classes_)
         else:
             estimator.n_outputs_ = outputs = int(fitted["n_outputs"])
+            estimator.target_scaler_ = _scaler_from_json("target_scaler", fitted.get("target_scaler"), outputs)
         estimator.n_iter_, estimator.loss_curve_ = int(fitted["n_iter"]), [float(cost) for cost in fitted["loss_curve"]]
+        estimator.t_ = int(fitted.get("t", 0))
+        estimator.best_loss_ = None if estimator.early_stopping else min(estimator.loss_curve_, default=None)
     except (TypeError, KeyError, ValueError) as error:
         raise DataError(f"Invalid estimator description: {error!r}") from None
     if (network.input_units, network.output_units) != (estimator.n_features_in_, outputs):

@@ -10,7 +10,9 @@ as BatchNorm running statistics) as a named tensor, and these metadata entries (
 ``config``           the network config (layers, loss, l2, dtype, input width) as JSON
 ``preprocessing``    the scaler fitted on the training rows, ``{"scaler": "StandardScaler", "mean": [...],
                      "scale": [...]}`` as JSON, or ``null``
-``labels``           ``{"class_names": [...], "feature_names": [...], "target_name": ...}`` as JSON
+``labels``           ``{"class_names": [...], "feature_names": [...], "target_name": ...,
+                     "target_scaler": ...}`` as JSON; ``target_scaler`` (regression) is the
+                     target's standardisation, in the scaler's form above, or ``null``/absent
 ``split``            optional (files before it load without it): how the data was split, as JSON —
                      ``{"seed", "fractions", "train_dev", "data": {"rows", "columns", "sha256"}, "drop"}``
                      (:class:`~glassnet.data.splits.SplitRecipe`), so ``evaluate`` can score the test rows only
@@ -38,6 +40,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from glassnet.data.splits import SplitRecipe
+from glassnet.data.target_scaling import unscale_target
 from glassnet.errors import DataError, GlassnetError, ModelFileError
 from glassnet.files.container import read_container, write_container
 from glassnet.nn.network import Network
@@ -110,7 +113,9 @@ class Model:
     """A network with what it needs to read raw data: the scaler, class names and feature names.
 
     ``predict(X_raw)`` standardises with the stored scaler (as training did), runs the network at
-    inference, and returns class names (or indices when there are none) or regression values.
+    inference, and returns class names (or indices when there are none) or regression values — on the
+    target's own scale: with a ``target_scaler`` (the network was trained on the standardised target)
+    the outputs are mapped back, ŷ = σ·f(x) + μ.
     """
 
     network: Network
@@ -119,6 +124,7 @@ class Model:
     feature_names: list[str] = field(default_factory=list)
     target_name: str | None = None
     split: SplitRecipe | None = None
+    target_scaler: Any = None
 
     @property
     def task(self) -> str:
@@ -140,7 +146,9 @@ class Model:
     def predict(self, X: Any) -> np.ndarray:
         """Class names ``(m,)`` (indices if the model has no names), or values for regression."""
         predictions = self.network.predict(self.transform(X))
-        if self.task != "regression" and self.class_names:
+        if self.task == "regression":
+            return unscale_target(self.target_scaler, predictions)
+        if self.class_names:
             return np.asarray(self.class_names, dtype=object)[predictions]
         return predictions
 
@@ -210,8 +218,11 @@ def save_model(model: "Network | Model", path: str | Path, *, scaler: Any = None
     """Write a trained network (or a :class:`Model`) to ``path`` as a safetensors model file, atomically.
 
     ``scaler`` is a fitted ``StandardScaler`` applied to raw inputs; ``class_names`` label the outputs.
+    A :class:`Model`'s ``target_scaler`` is stored with the labels.
     """
+    target_scaler = None
     if isinstance(model, Model):
+        target_scaler = model.target_scaler
         network = model.network
         scaler = model.scaler if scaler is None else scaler
         class_names = model.class_names if class_names is None else class_names
@@ -226,7 +237,8 @@ def save_model(model: "Network | Model", path: str | Path, *, scaler: Any = None
     fields = {
         "config": network.get_config(),
         "preprocessing": _scaler_to_json(scaler),
-        "labels": {"class_names": [str(c) for c in class_names or []], "feature_names": [str(f) for f in feature_names or []], "target_name": target_name},
+        "labels": {"class_names": [str(c) for c in class_names or []], "feature_names": [str(f) for f in feature_names or []], "target_name": target_name,
+                   "target_scaler": _scaler_to_json(target_scaler)},
     }
     if isinstance(model, Model) and model.split is not None:
         fields["split"] = model.split.to_dict()
@@ -245,4 +257,7 @@ def load_model_file(path: str | Path) -> Model:
     if target_name is not None and not isinstance(target_name, str):
         raise ModelFileError(f"{path}: 'target_name' must be a string or null. Received: {target_name!r}")
     scaler = _scaler_from_json(path, parsed["preprocessing"], network.input_units)
-    return Model(network, scaler, class_names, feature_names, target_name, _split_from_json(path, parsed.get("split")))
+    target_scaler = _scaler_from_json(path, labels.get("target_scaler"), network.output_units) if network.task == "regression" else None
+    if labels.get("target_scaler") is not None and target_scaler is None:
+        raise ModelFileError(f"{path}: a target scaler belongs to a regression model; this one is a {network.task} classifier.")
+    return Model(network, scaler, class_names, feature_names, target_name, _split_from_json(path, parsed.get("split")), target_scaler)
