@@ -4,7 +4,8 @@
 progress on stderr, and prints train/dev/test accuracy (or one JSON object with ``--json``); with
 ``--out DIR`` it writes a model file, the history, metrics and plots, and checkpoints for ``--resume``.
 Every ``train`` flag can also come from ``--config FILE.toml`` (flags given on the command line win).
-``evaluate``, ``predict`` and ``datasets`` use model files and list the bundled sets.
+``evaluate``, ``predict`` and ``datasets`` use model files and list the bundled sets; ``lab`` starts the
+browser lab.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import click
 
 from glassnet._version import __version__
+from glassnet.cli.lab import lab
 from glassnet.cli.strategy import diagnose_command, search_command
 from glassnet.cli.train import train
 from glassnet.cli.use import datasets, evaluate, predict
@@ -50,7 +52,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["glassnet.debug"] = debug
 
 
-for command in (train, evaluate, predict, datasets, diagnose_command, search_command):
+for command in (train, evaluate, predict, datasets, diagnose_command, search_command, lab):
     main.add_command(command)
 
 
