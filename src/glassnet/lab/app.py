@@ -8,7 +8,8 @@
 ``POST /api/drop``                    ``{"session", "slot"}``: stop and forget a run (comparison off)
 ``GET  /api/view?session&slot``       the run's latest view (JSON)
 ``GET  /api/stream?session[&events]`` server-sent events, one ``{"slot", "view"}`` per new view
-``POST /api/upload?session&name``     the body is a CSV or NPZ file (≤ 2 MiB) → rows, features, classes
+``POST /api/upload?session&name``     the body is a CSV or NPZ file (≤ 2 MiB) → rows, features, classes, or
+                                      ``{"error": one line}`` for a file the reader refuses (413 when too big)
 ``GET  /api/model?session&slot``      the trained model file (what the page shows), for ``glassnet.load``
 ``GET  /api/config?session&slot``     the run's TOML, for ``glassnet train --config``
 ====================================  ===================================================================
@@ -123,7 +124,10 @@ def _api(store: SessionStore) -> list[Route]:
             content += chunk
             if len(content) > MAX_UPLOAD_BYTES:
                 return _error(f"The upload is over the limit of {MAX_UPLOAD_BYTES} bytes (2 MiB).", 413)
-        dataset = await run_in_threadpool(read_upload, bytes(content), request.query_params.get("name", "upload.csv"))
+        try:
+            dataset = await run_in_threadpool(read_upload, bytes(content), request.query_params.get("name", "upload.csv"))
+        except GlassnetError as error:  # the request was fine, the file is not: an answer, not a failed request
+            return JSONResponse({"error": str(error)})
         session.upload = dataset
         return JSONResponse({"name": dataset.name, "rows": int(dataset.X.shape[0]), "features": int(dataset.X.shape[1]),
                              "classes": dataset.class_names})

@@ -114,7 +114,7 @@ async function upload(file) {
   $("upload-error").textContent = "";
   const response = await fetch(`/api/upload?session=${state.session}&name=${encodeURIComponent(file.name)}`, { method: "POST", body: file });
   const answer = await response.json();
-  if (!response.ok) { $("upload-error").textContent = answer.error; return; }
+  if (answer.error) { $("upload-error").textContent = answer.error; return; }
   let option = $("data").querySelector("option[value=upload]");
   option.textContent = `your file: ${answer.name} (${answer.rows} rows, ${answer.classes.length} classes)`;
   $("data").value = "upload";
