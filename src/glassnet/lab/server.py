@@ -67,6 +67,11 @@ def make_server(host: str, port: int, token: str, allow_remote: bool = False) ->
     import sklearn.model_selection  # noqa: F401
     import sklearn.preprocessing  # noqa: F401
 
+    # one BLAS thread per operation: the lab's networks are small and its runs train side by side on their own
+    # threads; several BLAS threads per small product cost more in hand-offs than they save (7× on a busy machine)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
     store = SessionStore()
     app = create_app(token, allowed_hosts(host, port, allow_remote), store)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=2)
