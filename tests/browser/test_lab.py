@@ -25,7 +25,7 @@ TOKEN = "browser-test-token"
 
 
 @pytest.fixture(scope="module")
-def lab_url():
+def lab():
     from glassnet.lab.data import raw_grid  # noqa: F401  (imports the data stack before the server starts)
     from glassnet.lab.server import make_server
 
@@ -38,12 +38,14 @@ def lab_url():
     deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    server.store = server.config.app.app.state.store  # the sessions, for the test that closes a tab
+    yield f"http://127.0.0.1:{port}", server
     server.should_exit = True
     thread.join(10)
 
 
-def test_without_the_token_every_page_is_403(browser, lab_url):
+def test_without_the_token_every_page_is_403(browser, lab):
+    lab_url, _ = lab
     page = browser.new_page()
     assert page.goto(f"{lab_url}/").status == 403
     assert page.goto(f"{lab_url}/?token=wrong").status == 403
@@ -63,7 +65,8 @@ def _dev_accuracy(page, slot="A"):
     return float(page.get_attribute(f"#metrics-{slot}", "data-dev-accuracy") or 0)
 
 
-def test_train_flower_compare_download_and_upload(browser, lab_url, tmp_path):
+def test_train_flower_compare_download_and_upload(browser, lab, tmp_path):
+    lab_url, _ = lab
     page, log = open_page(browser, f"{lab_url}/?token={TOKEN}", width=1280, height=1000)
     page.wait_for_function("() => window.labState && labState.views.A")
     page.select_option("#data", "flower")
@@ -115,3 +118,20 @@ def test_train_flower_compare_download_and_upload(browser, lab_url, tmp_path):
     assert page.input_value("#data") == "flower"  # nothing else changed
     assert_clean(log)
     page.close()
+
+
+def test_closing_the_tab_stops_its_training(browser, lab):
+    lab_url, server = lab
+    page, log = open_page(browser, f"{lab_url}/?token={TOKEN}")
+    page.wait_for_function("() => window.labState && labState.views.A")
+    assert "token" not in page.url  # dropped from the address bar once the cookie holds it
+    page.click("#play")
+    page.wait_for_function("() => labState.views.A.epochs > 5")
+    session = server.store.get(page.evaluate("() => labState.session"))
+    assert session.runs["A"].training
+    assert_clean(log)
+    page.close()
+    deadline = time.monotonic() + 10
+    while session.runs["A"].training and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not session.runs["A"].training and session.runs["A"].status == "paused"

@@ -11,6 +11,7 @@ import pytest
 from labclient import AUTH, TOKEN, act, new_session, view, wait_for
 
 import glassnet as gn
+from glassnet.lab.app import create_app
 from glassnet.lab.uploads import MAX_UPLOAD_BYTES
 
 FLOWER = {"data": "flower", "hidden": [8], "activation": "tanh", "learning_rate": 0.01}
@@ -29,7 +30,9 @@ def test_every_endpoint_refuses_a_request_without_the_token(lab, method, path):
 def test_the_page_opened_with_the_token_sets_a_cookie_that_serves_the_rest(lab):
     page = lab.get("/", params={"token": TOKEN})
     assert page.status_code == 200 and "glassnet lab" in page.text
-    assert "HttpOnly" in page.headers["set-cookie"] and "SameSite=Strict" in page.headers["set-cookie"]
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith("glassnet_lab_") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert cookie.split("=")[0] != create_app("another token", ["testserver"]).cookie_name  # two labs on one host keep their own
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["referrer-policy"] == "no-referrer"
     assert lab.get("/static/vendor/uplot/uPlot.iife.min.js").status_code == 200  # the cookie now carries the token

@@ -4,7 +4,8 @@ As Jupyter's server does for a local web app:
 
 - **Token.** A random token (``secrets.token_urlsafe(32)``) is required on every request: as the
   ``token`` query parameter (the URL ``glassnet lab`` prints), the ``X-Glassnet-Token`` header, or the
-  cookie the server sets when the page is opened with a valid token (``HttpOnly``, ``SameSite=Strict``),
+  cookie the server sets when the page is opened with a valid token (``HttpOnly``, ``SameSite=Strict``, named
+  after a hash of the token, since cookies are shared by every port of a host and two labs may run at once),
   which is how the page's scripts, styles, API calls and event stream carry it.
 - **Host.** The ``Host`` header must be one the server listens as (``127.0.0.1:PORT``, ``localhost:PORT``):
   a DNS-rebinding page, served from another name that resolves to 127.0.0.1, is refused.
@@ -17,12 +18,13 @@ token is in the URL) and ``nosniff``.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from http.cookies import SimpleCookie
 from typing import Any, Awaitable, Callable, Iterable
 from urllib.parse import parse_qs
 
-COOKIE = "glassnet_lab_token"
+COOKIE_PREFIX = "glassnet_lab_"
 HEADER = b"x-glassnet-token"
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; img-src 'self' data: blob:; script-src 'self'; style-src 'self'; "
@@ -44,6 +46,7 @@ class Guard:
     def __init__(self, app: ASGIApp, token: str, allowed_hosts: Iterable[str] | None) -> None:
         self.app = app
         self.token = token
+        self.cookie_name = COOKIE_PREFIX + hashlib.sha256(token.encode()).hexdigest()[:12]
         self.allowed_hosts = None if allowed_hosts is None else {host.lower() for host in allowed_hosts}
 
     def refusal(self, scope: Scope) -> str | None:
@@ -67,8 +70,8 @@ class Guard:
             cookie.load(headers.get("cookie", ""))
         except Exception:  # a malformed cookie header is just no cookie  # noqa: BLE001
             cookie = SimpleCookie()
-        if COOKIE in cookie:
-            candidates.append(cookie[COOKIE].value)
+        if self.cookie_name in cookie:
+            candidates.append(cookie[self.cookie_name].value)
         return any(secrets.compare_digest(candidate.encode(), self.token.encode()) for candidate in candidates if candidate)
 
     async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
@@ -85,7 +88,7 @@ class Guard:
                         "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]})
             await send({"type": "http.response.body", "body": body})
             return
-        cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict".encode()
+        cookie = f"{self.cookie_name}={self.token}; Path=/; HttpOnly; SameSite=Strict".encode()
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":

@@ -172,6 +172,7 @@ function renderAdvice(advice) {
 function fillSelect(id, values) { $(id).replaceChildren(...values.map((value) => new Option(value, value))); }
 
 async function start() {
+  history.replaceState(null, "", location.pathname + location.hash); // the token now lives in the cookie, not the URL
   const answer = await api("/api/session");
   state.session = answer.session;
   state.presets = answer.presets;
