@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-import tomllib
 
 import numpy as np
 import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 from labclient import AUTH, TOKEN, act, new_session, view, wait_for
 
 import glassnet as gn
@@ -77,6 +81,8 @@ def test_step_trains_exactly_one_epoch_and_reset_starts_over(lab):
     act(lab, session, "step", **FLOWER)
     wait_for(lambda: view(lab, session)["epochs"] == 2 and view(lab, session)["status"] == "paused")
     assert act(lab, session, "reset", **FLOWER).json() == {"status": "ready", "epochs": 0, "message": None, "version": 1}
+    answers = [act(lab, session, "batch", **FLOWER).json() for _ in range(8)]  # 240 rows in batches of 32: 8 steps
+    assert [answer["epochs"] for answer in answers] == [0] * 7 + [1] and answers[0]["version"] == 2
 
 
 def test_changing_a_training_setting_starts_a_new_run_but_the_human_error_does_not(lab):

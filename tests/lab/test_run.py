@@ -56,3 +56,36 @@ def test_a_diverged_run_keeps_its_message_and_does_not_train_again():
     assert run.status == "diverged" and "Training diverged" in run.message
     run.play()
     assert not run.training and run.epochs_done == 0
+
+
+def test_the_mini_batch_steps_of_an_epoch_leave_what_one_epoch_of_fit_leaves():
+    settings = LabSettings(data="flower", hidden=(5,), keep_prob=0.8, optimizer="momentum", decay="inverse-time")
+    stepped, fitted = (Run(settings, load_lab_data(settings)) for _ in range(2))
+    for batch in range(8):  # 240 training rows: 7 batches of 32 and one of 16
+        assert stepped.epochs_done == 0
+        stepped.step_batch()
+    assert stepped.epochs_done == 1 and not stepped.stepper.mid_epoch and stepped.status == "paused"
+    fitted.step()
+    fitted._thread.join(30)
+    assert np.array_equal(stepped.network.flat_parameters, fitted.network.flat_parameters)
+    assert stepped.state["t"] == fitted.state["t"] == 8
+    assert stepped.curves.to_dict() == fitted.curves.to_dict()  # the same epoch metrics as fit reports
+    stepped.step_batch()
+    stepped.step()  # finishes the epoch begun by the mini-batch step, then fit's epochs would follow
+    stepped._thread.join(30)
+    fitted.step()
+    fitted._thread.join(30)
+    assert stepped.epochs_done == fitted.epochs_done == 2
+    assert np.array_equal(stepped.network.flat_parameters, fitted.network.flat_parameters)
+
+
+def test_a_mini_batch_step_that_overflows_is_undone_and_reported():
+    settings = LabSettings(data="flower", optimizer="sgd", learning_rate=100.0, hidden=(16, 16), activation="relu")
+    run = Run(settings, load_lab_data(settings))
+    for _ in range(8):
+        before = run.network.flat_parameters.copy()
+        run.step_batch()
+        if run.status == "diverged":
+            break
+    assert run.status == "diverged" and "at batch" in run.message and "restored to their values before this step" in run.message
+    assert np.array_equal(run.network.flat_parameters, before)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 
 import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from glassnet.errors import ConfigError
 from glassnet.lab.presets import PRESETS

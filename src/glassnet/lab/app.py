@@ -4,7 +4,8 @@
 ``GET  /``                            the page (``static/index.html``); ``/static/...`` its scripts and styles
 ``POST /api/session``                 a new tab session → ``{"session", "presets", "choices", "limits"}``
 ``POST /api/run``                     ``{"session", "slot": "A"|"B", "action", "settings"}``; action is
-                                      play, pause, step (one epoch), reset or update → the run's status
+                                      play, pause, step (one epoch), batch (one mini-batch), reset or
+                                      update → the run's status
 ``POST /api/drop``                    ``{"session", "slot"}``: stop and forget a run (comparison off)
 ``GET  /api/view?session&slot``       the run's latest view (JSON)
 ``GET  /api/stream?session[&events]`` server-sent events, one ``{"slot", "view"}`` per new view
@@ -39,7 +40,8 @@ from glassnet.estimators.saving import save
 from glassnet.lab.guard import Guard
 from glassnet.lab.presets import PRESETS
 from glassnet.lab.sessions import SLOTS, Session, SessionStore
-from glassnet.lab.settings import DATA_CHOICES, INITIALIZERS, LabSettings, parse_settings, to_toml
+from glassnet.lab.run import Run
+from glassnet.lab.settings import DATA_CHOICES, INITIALIZERS, UPLOAD, LabSettings, parse_settings, to_toml
 from glassnet.lab.uploads import MAX_UPLOAD_BYTES, read_upload
 from glassnet.nn.builders import DECAYS
 from glassnet.nn.layers import ACTIVATIONS
@@ -58,105 +60,125 @@ def _error(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def _session(store: SessionStore, session_id: Any) -> Session:
-    session = store.get(session_id) if isinstance(session_id, str) else None
+async def _glassnet_error(request: Request, error: Exception) -> JSONResponse:
+    return _error(str(error).splitlines()[0] if str(error) else type(error).__name__)
+
+
+async def _not_found(request: Request, error: Exception) -> JSONResponse:
+    return _error(str(error), 404)
+
+
+def _store(request: Request) -> SessionStore:
+    return request.app.state.store
+
+
+def _session(request: Request, session_id: Any) -> Session:
+    session = _store(request).get(session_id) if isinstance(session_id, str) else None
     if session is None:
         raise _NotFound("Unknown or expired session; reload the page.")
     return session
 
 
-def _run_of(store: SessionStore, request: Request) -> Any:
-    session = _session(store, request.query_params.get("session"))
+def _run_of(request: Request) -> Run:
+    session = _session(request, request.query_params.get("session"))
     run = session.runs.get(request.query_params.get("slot", "A"))
     if run is None:
         raise _NotFound("No run in this slot yet; press play or step first.")
-    return session, run
+    return run
 
 
-def _summary(run: Any) -> dict[str, Any]:
-    return {"status": run.status, "epochs": run.epochs_done, "message": run.message, "version": run.version}
-
-
-async def _json_body(request: Request, limit: int = 64 * 1024) -> Any:
+async def _json_object(request: Request, limit: int = 64 * 1024) -> dict[str, Any]:
     body = await request.body()
     if len(body) > limit:
         raise GlassnetError(f"The request body is {len(body)} bytes; at most {limit} expected.")
     try:
-        return json.loads(body)
+        value = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise GlassnetError("The request body must be a JSON object.") from None
+        value = None
+    if not isinstance(value, dict):
+        raise GlassnetError("The request body must be a JSON object.")
+    return value
 
 
-def _api(store: SessionStore) -> list[Route]:
-    """The API routes, bound to ``store``."""
+def new_session(request: Request) -> JSONResponse:
+    session = _store(request).create()
+    choices = {"data": list(DATA_CHOICES), "activation": list(ACTIVATIONS), "initializer": list(INITIALIZERS),
+               "optimizer": list(OPTIMIZERS), "decay": list(DECAYS)}
+    return JSONResponse({"session": session.id, "presets": PRESETS, "choices": choices, "defaults": LabSettings().to_dict(),
+                         "limits": {"upload_bytes": MAX_UPLOAD_BYTES}})
 
-    def new_session(request: Request) -> JSONResponse:
-        session = store.create()
-        choices = {"data": list(DATA_CHOICES), "activation": list(ACTIVATIONS), "initializer": list(INITIALIZERS),
-                   "optimizer": list(OPTIMIZERS), "decay": list(DECAYS)}
-        return JSONResponse({"session": session.id, "presets": PRESETS, "choices": choices, "defaults": LabSettings().to_dict(),
-                             "limits": {"upload_bytes": MAX_UPLOAD_BYTES}})
 
-    async def act(request: Request) -> JSONResponse:
-        body = await _json_body(request)
-        if not isinstance(body, dict):
-            raise GlassnetError("The request body must be a JSON object with session, slot, action and settings.")
-        session = _session(store, body.get("session"))
-        settings = parse_settings(body.get("settings", {}))
-        run = await run_in_threadpool(session.act, body.get("slot", "A"), body.get("action", "update"), settings)
-        return JSONResponse(_summary(run))
+async def act(request: Request) -> JSONResponse:
+    body = await _json_object(request)
+    session = _session(request, body.get("session"))
+    settings = parse_settings(body.get("settings", {}))
+    run = await run_in_threadpool(session.act, body.get("slot", "A"), body.get("action", "update"), settings)
+    return JSONResponse({"status": run.status, "epochs": run.epochs_done, "message": run.message, "version": run.version})
 
-    async def drop(request: Request) -> JSONResponse:
-        body = await _json_body(request)
-        session = _session(store, body.get("session") if isinstance(body, dict) else None)
-        await run_in_threadpool(session.drop, body.get("slot"))
-        return JSONResponse({"dropped": body.get("slot") in SLOTS})
 
-    def view(request: Request) -> JSONResponse:
-        _, run = _run_of(store, request)
-        shown = run.view  # the status, epochs and message as published with it
-        return JSONResponse({"status": shown["status"], "epochs": shown["epochs"], "message": shown["message"], "view": shown})
+async def drop(request: Request) -> JSONResponse:
+    body = await _json_object(request)
+    session = _session(request, body.get("session"))
+    await run_in_threadpool(session.drop, body.get("slot"))
+    return JSONResponse({"dropped": body.get("slot") in SLOTS})
 
-    async def upload(request: Request) -> JSONResponse:
-        session = _session(store, request.query_params.get("session"))
-        content = bytearray()
-        async for chunk in request.stream():
-            content += chunk
-            if len(content) > MAX_UPLOAD_BYTES:
-                return _error(f"The upload is over the limit of {MAX_UPLOAD_BYTES} bytes (2 MiB).", 413)
-        try:
-            dataset = await run_in_threadpool(read_upload, bytes(content), request.query_params.get("name", "upload.csv"))
-        except GlassnetError as error:  # the request was fine, the file is not: an answer, not a failed request
-            return JSONResponse({"error": str(error)})
-        session.upload = dataset
-        return JSONResponse({"name": dataset.name, "rows": int(dataset.X.shape[0]), "features": int(dataset.X.shape[1]),
-                             "classes": dataset.class_names})
 
-    def model(request: Request) -> Response:
-        session, run = _run_of(store, request)
-        splits, dataset = run.data.splits, run.data.dataset
-        with tempfile.TemporaryDirectory(prefix="glassnet-lab-") as folder:
-            path = Path(folder) / "model.safetensors"
-            save(run.model_network(), path, scaler=splits.scaler, class_names=dataset.class_names,
-                 feature_names=dataset.feature_names, target_name=dataset.target_name)
-            content = path.read_bytes()
-        return Response(content, media_type="application/octet-stream",
-                        headers={"content-disposition": f'attachment; filename="lab-{run.settings.data}.safetensors"'})
+def view(request: Request) -> JSONResponse:
+    shown = _run_of(request).view  # the status, epochs and message as published with it
+    return JSONResponse({"status": shown["status"], "epochs": shown["epochs"], "message": shown["message"], "view": shown})
 
-    def config(request: Request) -> Response:
-        session, run = _run_of(store, request)
-        name = run.data.dataset.name if run.settings.data == "upload" else None
-        return Response(to_toml(run.settings, run.epochs_done, name), media_type="application/toml",
-                        headers={"content-disposition": f'attachment; filename="lab-{run.settings.data}.toml"'})
 
-    async def stream(request: Request) -> StreamingResponse:
-        session = _session(store, request.query_params.get("session"))
-        limit = request.query_params.get("events", "")
-        return StreamingResponse(_events(store, session, int(limit) if limit.isdigit() else 0), media_type="text/event-stream")
+async def upload(request: Request) -> JSONResponse:
+    session = _session(request, request.query_params.get("session"))
+    content = bytearray()
+    async for chunk in request.stream():
+        content += chunk
+        if len(content) > MAX_UPLOAD_BYTES:
+            return _error(f"The upload is over the limit of {MAX_UPLOAD_BYTES} bytes (2 MiB).", 413)
+    try:
+        dataset = await run_in_threadpool(read_upload, bytes(content), request.query_params.get("name", "upload.csv"))
+    except GlassnetError as error:  # the request was fine, the file is not: an answer, not a failed request
+        return JSONResponse({"error": str(error)})
+    session.upload = dataset
+    return JSONResponse({"name": dataset.name, "rows": int(dataset.X.shape[0]), "features": int(dataset.X.shape[1]),
+                         "classes": dataset.class_names})
 
-    return [Route("/api/session", new_session, methods=["POST"]), Route("/api/run", act, methods=["POST"]),
-            Route("/api/drop", drop, methods=["POST"]), Route("/api/view", view), Route("/api/upload", upload, methods=["POST"]),
-            Route("/api/model", model), Route("/api/config", config), Route("/api/stream", stream)]
+
+def model(request: Request) -> Response:
+    run = _run_of(request)
+    splits, dataset = run.data.splits, run.data.dataset
+    with tempfile.TemporaryDirectory(prefix="glassnet-lab-") as folder:
+        path = Path(folder) / "model.safetensors"
+        save(run.model_network(), path, scaler=splits.scaler, class_names=dataset.class_names,
+             feature_names=dataset.feature_names, target_name=dataset.target_name)
+        content = path.read_bytes()
+    return Response(content, media_type="application/octet-stream",
+                    headers={"content-disposition": f'attachment; filename="lab-{run.settings.data}.safetensors"'})
+
+
+def config(request: Request) -> Response:
+    run = _run_of(request)
+    name = run.data.dataset.name if run.settings.data == UPLOAD else None
+    return Response(to_toml(run.settings, run.epochs_done, name), media_type="application/toml",
+                    headers={"content-disposition": f'attachment; filename="lab-{run.settings.data}.toml"'})
+
+
+async def stream(request: Request) -> StreamingResponse:
+    session = _session(request, request.query_params.get("session"))
+    limit = request.query_params.get("events", "")
+    return StreamingResponse(_events(_store(request), session, int(limit) if limit.isdigit() else 0), media_type="text/event-stream")
+
+
+async def index(request: Request) -> FileResponse:
+    return FileResponse(STATIC / "index.html")
+
+
+ROUTES = [
+    Route("/", index), Route("/api/session", new_session, methods=["POST"]), Route("/api/run", act, methods=["POST"]),
+    Route("/api/drop", drop, methods=["POST"]), Route("/api/view", view), Route("/api/upload", upload, methods=["POST"]),
+    Route("/api/model", model), Route("/api/config", config), Route("/api/stream", stream),
+    Mount("/static", StaticFiles(directory=STATIC), name="static"),
+]
 
 
 async def _events(store: SessionStore, session: Session, limit: int) -> AsyncIterator[str]:
@@ -192,16 +214,6 @@ def create_app(token: str, allowed_hosts: Iterable[str] | None, store: SessionSt
         yield
         store.close_all()
 
-    async def index(request: Request) -> FileResponse:
-        return FileResponse(STATIC / "index.html")
-
-    async def glassnet_error(request: Request, error: Exception) -> JSONResponse:
-        return _error(str(error).splitlines()[0] if str(error) else type(error).__name__)
-
-    async def not_found(request: Request, error: Exception) -> JSONResponse:
-        return _error(str(error), 404)
-
-    routes = [Route("/", index), *_api(store), Mount("/static", StaticFiles(directory=STATIC), name="static")]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={GlassnetError: glassnet_error, _NotFound: not_found})
+    app = Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers={GlassnetError: _glassnet_error, _NotFound: _not_found})
     app.state.store = store
     return Guard(app, token, allowed_hosts)

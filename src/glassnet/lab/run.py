@@ -20,6 +20,7 @@ import numpy as np
 from glassnet.errors import GlassnetError, TrainingDiverged
 from glassnet.lab.data import LabData
 from glassnet.lab.settings import LabSettings
+from glassnet.lab.stepper import BatchStepper
 from glassnet.lab.views import compute_view
 from glassnet.nn.network import Network
 from glassnet.train.callbacks import Callback
@@ -98,6 +99,7 @@ class Run:
         self.published_at = 0.0
         self.seconds_training = 0.0
         self._started: float | None = None  # perf_counter when the current training thread began
+        self.stepper = BatchStepper()
         self._busy = threading.Lock()  # held while a thread trains (or a view is computed off it)
         self._thread: threading.Thread | None = None
         self.publish()
@@ -137,6 +139,21 @@ class Run:
         """Train exactly one epoch (on the training thread, as play does)."""
         self.play(epochs=1)
 
+    def step_batch(self) -> None:
+        """One optimizer step on the next mini-batch, here and now (nothing while training or diverged)."""
+        if self.training or self.status == "diverged":
+            return
+        with self._busy:
+            try:
+                self.stepper.step(self, *self._train_arrays())
+                self.status = "paused"
+            except TrainingDiverged as error:
+                self.status, self.message = "diverged", str(error)
+            self.publish()
+
+    def _train_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.network.prepare(self.data.splits.X_train, self.data.splits.y_train)
+
     def pause(self, wait: float = 5.0) -> None:
         """Ask the thread to stop after the current epoch and wait (up to ``wait`` seconds) for it."""
         self.stop_requested.set()
@@ -148,6 +165,11 @@ class Run:
         with self._busy:
             self._started = time.perf_counter()
             try:
+                if self.stepper.mid_epoch:  # finish the epoch that mini-batch steps began, then let fit go on
+                    X, y = self._train_arrays()
+                    while self.stepper.mid_epoch:
+                        self.stepper.step(self, X, y)
+                    epochs -= 1
                 splits = self.data.splits
                 fit(self.network, splits.X_train, splits.y_train, self.optimizer, epochs=epochs, batch_size=self.settings.fit_batch_size,
                     schedule=self.schedule, validation_data=(splits.X_dev, splits.y_dev), callbacks=[_LiveCallback(self)],

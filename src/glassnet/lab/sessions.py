@@ -20,7 +20,7 @@ from glassnet.lab.settings import LabSettings
 
 MAX_SESSIONS = 8
 SLOTS = ("A", "B")
-ACTIONS = ("play", "pause", "step", "reset", "update")
+ACTIONS = ("play", "pause", "step", "batch", "reset", "update")
 
 
 @dataclass
@@ -36,8 +36,8 @@ class Session:
     def act(self, slot: str, action: str, settings: LabSettings) -> Run:
         """Apply ``action`` to the run in ``slot`` with ``settings`` (a new run when the settings changed or on reset).
 
-        ``update`` only takes display settings (or starts a run if there is none); ``play``/``step``
-        continue the current run when its training settings are unchanged.
+        ``update`` only takes display settings (or starts a run if there is none); ``play``, ``step`` (one
+        epoch) and ``batch`` (one mini-batch) continue the current run when its training settings are unchanged.
         """
         if slot not in SLOTS:
             raise ConfigError(f"slot expects one of {', '.join(SLOTS)}. Received: slot={slot!r:.20}")
@@ -60,6 +60,8 @@ class Session:
                 run.play()
             elif action == "step":
                 run.step()
+            elif action == "batch":
+                run.step_batch()
             return run
 
     def _new_run(self, slot: str, settings: LabSettings) -> Run:
@@ -107,13 +109,6 @@ class SessionStore:
         if session is not None:
             session.last_seen = time.monotonic()
         return session
-
-    def close(self, session_id: str) -> None:
-        """Stop and forget one session."""
-        with self._lock:
-            session = self._sessions.pop(session_id, None)
-        if session is not None:
-            session.stop()
 
     def close_all(self) -> None:
         """End every event stream and stop every session's training (the server stops)."""

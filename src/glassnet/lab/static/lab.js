@@ -205,6 +205,7 @@ function wire() {
   });
   $("play").addEventListener("click", () => act(Object.values(state.views).some((v) => v.status === "training") ? "pause" : "play"));
   $("step").addEventListener("click", () => act("step"));
+  $("step-batch").addEventListener("click", () => act("batch"));
   $("reset").addEventListener("click", () => act("reset"));
   $("preset").addEventListener("change", () => {
     const preset = state.presets.find((p) => p.id === $("preset").value);
