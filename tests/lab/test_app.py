@@ -67,7 +67,7 @@ def test_play_pause_and_the_view_of_a_flower_run(lab):
     shown = answer["view"]
     assert shown["epochs"] == answer["epochs"] >= 30
     assert len(shown["curves"]["epoch"]) == len(shown["curves"]["dev_cost"]) > 0
-    assert shown["boundary"]["size"] == 100 and len(shown["units"]["maps"]) == 8
+    assert shown["boundary"]["size"] == 100 and [len(maps) for maps in shown["units"]["layers"]] == [8]
     assert [len(norm) for norm in shown["norms"]] == [2, 2]
     assert sum(map(sum, shown["confusion"])) == 80  # 20 % of 400 rows
     assert shown["advice"]["verdict"]
@@ -222,7 +222,7 @@ def test_two_tabs_train_their_own_runs_at_once(lab):
         act(lab, session, "pause", **FLOWER)
     one, two = view(lab, first)["view"], view(lab, second)["view"]
     assert one["data"]["name"] == "flower" and two["data"]["name"] == "moons"
-    assert len(one["units"]["maps"]) == 8 and len(two["units"]["maps"]) == 4
+    assert len(one["units"]["layers"][0]) == 8 and len(two["units"]["layers"][0]) == 4
 
 
 def test_a_comparison_keeps_two_runs_and_drop_forgets_b(lab):

@@ -43,16 +43,20 @@ def test_the_grid_spans_the_points_top_row_first():
     assert data.extent[0] < low[0] and data.extent[1] > high[0] and data.extent[2] < low[1] and data.extent[3] > high[1]
 
 
-def test_unit_maps_show_the_first_hidden_layer_and_zeros_make_them_identical():
-    network, data = _trained(LabSettings(data="circles", hidden=(20, 3), activation="tanh"), epochs=3)
-    maps = compute_view(network, data)["units"]["maps"]
-    assert len(maps) == MAX_UNIT_MAPS and all(_bytes(m).shape == (HEAT * HEAT,) for m in maps)
-    assert len({m for m in maps}) == MAX_UNIT_MAPS  # random initial weights: every unit differs
+def test_unit_maps_show_the_first_hidden_layers_and_zeros_make_them_identical():
+    network, data = _trained(LabSettings(data="circles", hidden=(20, 3, 4, 5), activation="tanh", batchnorm=True), epochs=3)
+    layers = compute_view(network, data)["units"]["layers"]
+    assert [len(maps) for maps in layers] == [MAX_UNIT_MAPS, 3, 4]  # at most 8 units of at most 3 layers
+    assert all(_bytes(m).shape == (HEAT * HEAT,) for maps in layers for m in maps)
+    assert len(set(layers[0])) == MAX_UNIT_MAPS  # random initial weights: every unit differs
+    first = np.tanh(network.layers[1].forward(network.layers[0].forward(data.heat_grid, training=False), training=False))
+    expected = np.round(127.5 * (first[:, 0] / np.abs(first[:, 0]).max() + 1.0))
+    assert np.array_equal(_bytes(layers[0][0]), expected.astype(np.uint8))  # Dense → BatchNorm → tanh, at inference
     symmetric, data = _trained(LabSettings(data="circles", hidden=(5,), initializer="zeros"), epochs=10)
-    maps = compute_view(symmetric, data)["units"]["maps"]
+    maps = compute_view(symmetric, data)["units"]["layers"][0]
     assert len(set(maps)) == 1  # the course's symmetry: zero initial weights keep every hidden unit the same
     logistic, data = _trained(LabSettings(data="circles", hidden=()), epochs=1)
-    assert compute_view(logistic, data)["units"]["maps"] == []
+    assert compute_view(logistic, data)["units"]["layers"] == []
 
 
 def test_norms_confusion_metrics_and_advice_agree_with_the_network():

@@ -6,9 +6,9 @@ epochs, so the arrays are consistent:
 - ``boundary`` (2-D sets): on the ``GRID × GRID`` grid, the predicted class of each cell and its
   confidence (p_max − 1/K)/(1 − 1/K) in [0, 1], each as ``GRID²`` bytes (row-major, top row first),
   base64-encoded; the page colours a cell by class and fades it by confidence.
-- ``units`` (2-D sets): each of the first :data:`MAX_UNIT_MAPS` units of the first hidden layer, its
-  activation a on the ``HEAT × HEAT`` grid, scaled to a/max|a| ∈ [−1, 1] and stored as bytes
-  round(127.5·(a/max|a| + 1)).
+- ``units`` (2-D sets): for each of the first :data:`MAX_MAPPED_LAYERS` hidden layers, each of its first
+  :data:`MAX_UNIT_MAPS` units' activation a on the ``HEAT × HEAT`` grid, scaled to a/max|a| ∈ [−1, 1] and
+  stored as bytes round(127.5·(a/max|a| + 1)).
 - ``norms``: for each Dense layer l, the Frobenius norms ‖W_l‖ and ‖dW_l‖ (the gradient of the last
   mini-batch): vanishing or exploding gradients show as norms that shrink or grow layer by layer.
 - ``metrics``: train and dev cost, accuracy and error (train measured at inference on all its rows).
@@ -30,7 +30,8 @@ from glassnet.nn.layers import Activation, Dense
 from glassnet.nn.network import Network
 from glassnet.strategy.diagnose import diagnose
 
-MAX_UNIT_MAPS = 16
+MAX_UNIT_MAPS = 8
+MAX_MAPPED_LAYERS = 3
 MAX_DIGITS = 12
 #: grid rows per forward pass: small blocks stay in cache (one 10 000-row pass took 7× longer than ten of 1 000)
 CHUNK_ROWS = 1000
@@ -54,20 +55,19 @@ def boundary(network: Network, data: LabData) -> dict[str, Any]:
 
 
 def unit_maps(network: Network, data: LabData) -> dict[str, Any]:
-    """The first hidden layer's activations on the heat-map grid, one byte map per unit."""
-    out = data.heat_grid
-    seen_dense = False
+    """The hidden layers' activations on the heat-map grid: ``layers[l][u]`` is the byte map of unit u of layer l."""
+    out, seen_dense, layers = data.heat_grid, False, []
     for layer in network.layers:
+        if len(layers) == MAX_MAPPED_LAYERS:
+            break
         out = layer.forward(out, training=False)
         seen_dense = seen_dense or isinstance(layer, Dense)
-        if seen_dense and isinstance(layer, Activation):
-            break
-    else:
-        return {"size": HEAT, "maps": []}  # no hidden layer: nothing to map
-    out = out[:, :MAX_UNIT_MAPS]
-    peak = np.maximum(np.abs(out).max(axis=0), 1e-12)
-    scaled = np.round(127.5 * (out / peak + 1.0))
-    return {"size": HEAT, "maps": [_bytes(scaled[:, unit]) for unit in range(scaled.shape[1])]}
+        if seen_dense and isinstance(layer, Activation):  # the output of a hidden block
+            shown = out[:, :MAX_UNIT_MAPS]
+            peak = np.maximum(np.abs(shown).max(axis=0), 1e-12)
+            scaled = np.round(127.5 * (shown / peak + 1.0))
+            layers.append([_bytes(scaled[:, unit]) for unit in range(scaled.shape[1])])
+    return {"size": HEAT, "layers": layers}
 
 
 def layer_norms(network: Network) -> list[dict[str, float]]:

@@ -60,17 +60,23 @@ export function drawBoundary(canvas, view) {
   }
 }
 
-// One small canvas per hidden unit: orange for negative, blue for positive activation (bytes 0..255, 127.5 = 0).
+// One small canvas per hidden unit, one row per layer: orange for negative, blue for positive (bytes 0..255, 127.5 = 0).
 export function drawUnits(container, units) {
   container.replaceChildren();
   if (!units) return;
-  for (const map of units.maps) {
-    const values = decode(map);
-    container.append(gridCanvas(units.size, (i) => {
-      const signed = (values[i] - 127.5) / 127.5;
-      return faded(signed < 0 ? CLASS_COLOURS[0] : CLASS_COLOURS[1], Math.abs(signed) * 255);
-    }));
-  }
+  units.layers.forEach((maps, index) => {
+    const row = document.createElement("div");
+    row.className = "unit-row";
+    row.append(Object.assign(document.createElement("span"), { textContent: `layer ${index + 1}` }));
+    for (const map of maps) {
+      const values = decode(map);
+      row.append(gridCanvas(units.size, (i) => {
+        const signed = (values[i] - 127.5) / 127.5;
+        return faded(signed < 0 ? CLASS_COLOURS[0] : CLASS_COLOURS[1], Math.abs(signed) * 255);
+      }));
+    }
+    container.append(row);
+  });
 }
 
 export function drawDigits(container, digits) {
