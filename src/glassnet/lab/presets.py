@@ -22,9 +22,10 @@ PRESETS: list[dict[str, Any]] = [
     {
         "id": "optimizers",
         "title": "Optimizers: gradient descent vs Adam",
-        "look_for": "Same data, network and seed: Adam's cost falls far faster than plain mini-batch gradient descent's.",
-        "settings": {"data": "moons", "hidden": [16, 16], "activation": "relu", "optimizer": "sgd", "learning_rate": 0.01},
-        "compare": {"optimizer": "adam", "learning_rate": 0.01},
+        "look_for": "Same data, network, seed and learning rate: Adam passes 85 % dev accuracy within about a hundred epochs; "
+                    "plain mini-batch gradient descent takes several times as long.",
+        "settings": {"data": "flower", "hidden": [8], "activation": "tanh", "optimizer": "sgd", "learning_rate": 0.01},
+        "compare": {"optimizer": "adam"},
     },
     {
         "id": "zeros",

@@ -30,7 +30,7 @@ function settingsA() {
     samples: Number($("samples").value), train_fraction: Number($("train-fraction").value),
     hidden: state.hidden.slice(), activation: $("activation").value, initializer: $("initializer").value,
     optimizer: $("optimizer").value, learning_rate: Number(logValue("learning-rate").toPrecision(3)),
-    beta1: optionalNumber("beta1"), beta2: optionalNumber("beta2"), decay: $("decay").value,
+    beta1: optionalNumber("beta1"), beta2: optionalNumber("beta2"), decay: $("decay").value, decay_rate: optionalNumber("decay-rate"),
     batch_size: BATCH_SIZES[Number($("batch-size").value)], l2: Number(l2.toPrecision(3)),
     keep_prob: Number($("keep-prob").value), batchnorm: $("batchnorm").checked, seed: Number($("seed").value),
     human_error: optionalNumber("human-error"),
@@ -50,7 +50,7 @@ function applySettings(settings) {
   set("decay", settings.decay); set("keep-prob", settings.keep_prob); set("seed", settings.seed);
   $("noise-default").checked = settings.noise === undefined || settings.noise === null;
   if (!$("noise-default").checked) $("noise").value = settings.noise;
-  $("beta1").value = settings.beta1 ?? ""; $("beta2").value = settings.beta2 ?? "";
+  $("beta1").value = settings.beta1 ?? ""; $("beta2").value = settings.beta2 ?? ""; $("decay-rate").value = settings.decay_rate ?? "";
   $("batchnorm").checked = Boolean(settings.batchnorm);
   if (settings.learning_rate) $("learning-rate").value = Math.log10(settings.learning_rate);
   $("l2").value = settings.l2 ? Math.log10(settings.l2) : -5;
@@ -98,6 +98,10 @@ const comparing = () => $("compare").checked;
 async function act(action) {
   showMessage("");
   try {
+    if (!comparing() && state.views.B) { // comparison switched off (by the box or a preset): forget run B
+      delete state.views.B;
+      await api("/api/drop", { session: state.session, slot: "B" });
+    }
     await api("/api/run", { session: state.session, slot: "A", action, settings: settingsA() });
     if (comparing()) await api("/api/run", { session: state.session, slot: "B", action, settings: settingsB() });
   } catch (error) { showMessage(error.message); }
@@ -183,6 +187,7 @@ async function start() {
   for (const preset of answer.presets) $("preset").append(new Option(preset.title, preset.id));
   state.charts = { cost: makeChart($("cost-chart"), "cost"), accuracy: makeChart($("accuracy-chart"), "accuracy") };
   const shared = location.hash.length > 1 ? JSON.parse(decodeURIComponent(location.hash.slice(1))) : null;
+  for (const slot of ["A", "B"]) if (shared?.[slot]?.data === "upload") shared[slot].data = answer.defaults.data; // a new tab has no file
   applySettings(shared?.A || answer.defaults);
   applyComparison(shared?.B ? shared.B : null);
   wire();
@@ -199,10 +204,7 @@ function wire() {
   $("upload").addEventListener("change", () => $("upload").files[0] && upload($("upload").files[0]));
   $("add-layer").addEventListener("click", () => { if (state.hidden.length < 6) state.hidden.push(4); renderLayers(); changed(); });
   $("remove-layer").addEventListener("click", () => { state.hidden.pop(); renderLayers(); changed(); });
-  $("compare").addEventListener("change", async () => {
-    applyComparison(comparing() ? {} : null);
-    if (!comparing()) { delete state.views.B; await api("/api/drop", { session: state.session, slot: "B" }); }
-  });
+  $("compare").addEventListener("change", () => applyComparison(comparing() ? {} : null)); // its input event updates the runs
   $("play").addEventListener("click", () => act(Object.values(state.views).some((v) => v.status === "training") ? "pause" : "play"));
   $("step").addEventListener("click", () => act("step"));
   $("step-batch").addEventListener("click", () => act("batch"));
