@@ -89,3 +89,14 @@ def test_a_mini_batch_step_that_overflows_is_undone_and_reported():
             break
     assert run.status == "diverged" and "at batch" in run.message and "restored to their values before this step" in run.message
     assert np.array_equal(run.network.flat_parameters, before)
+
+
+def test_batch_norm_with_one_row_batches_is_refused_by_steps_as_by_fit():
+    settings = LabSettings(data="moons", batchnorm=True, batch_size=1)
+    stepped, played = (Run(settings, load_lab_data(settings)) for _ in range(2))
+    stepped.step_batch()
+    played.step()
+    played._thread.join(30)
+    assert stepped.status == played.status == "failed"
+    assert "at least 2 rows" in stepped.message and "at least 2 rows" in played.message
+    assert stepped.epochs_done == played.epochs_done == 0

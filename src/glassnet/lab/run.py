@@ -149,6 +149,8 @@ class Run:
                 self.status = "paused"
             except TrainingDiverged as error:
                 self.status, self.message = "diverged", str(error)
+            except GlassnetError as error:
+                self.status, self.message = "failed", str(error)
             self.publish()
 
     def _train_arrays(self) -> tuple[np.ndarray, np.ndarray]:

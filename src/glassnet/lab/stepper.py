@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet import defaults
-from glassnet.errors import TrainingDiverged
+from glassnet.errors import DataError, TrainingDiverged
 from glassnet.train.state import copy_state, restore_state
 
 if TYPE_CHECKING:
@@ -47,9 +47,13 @@ class BatchStepper:
     def step(self, run: "Run", X: np.ndarray, y: np.ndarray) -> None:
         """One optimizer step on the next mini-batch of ``X``, ``y`` (as returned by ``network.prepare``)."""
         network, rows = run.network, X.shape[0]
+        size = min(run.settings.fit_batch_size or rows, rows)
+        needed = max(layer.min_training_rows for layer in network.layers)
+        if min(size, rows % size or size) < needed:  # fit's own rule, checked before any step
+            raise DataError(f"Batch norm needs training batches of at least {needed} rows, but {rows} rows in batches of {size} "
+                            f"leave a smaller one. Choose another batch size.")
         if self.order is None:
             self.order, self.position, self.batch, self.cost_sum, self.correct = network.rng.permutation(rows), 0, 0, 0.0, 0
-        size = min(run.settings.fit_batch_size or rows, rows)
         rows_now = self.order[self.position : self.position + size]
         learning_rate = run.schedule(run.epochs_done) if run.schedule is not None else run.optimizer.learning_rate
         weights, state = network.flat_parameters.copy(), copy_state(run.state)

@@ -11,7 +11,8 @@ epochs, so the arrays are consistent:
   stored as bytes round(127.5·(a/max|a| + 1)).
 - ``norms``: for each Dense layer l, the Frobenius norms ‖W_l‖ and ‖dW_l‖ (the gradient of the last
   mini-batch): vanishing or exploding gradients show as norms that shrink or grow layer by layer.
-- ``metrics``: train and dev cost, accuracy and error (train measured at inference on all its rows).
+- ``metrics``: train and dev cost, accuracy and error (train measured at inference on all its rows; a
+  non-finite cost is None).
 - ``confusion`` (every set): counts[i][j] of dev rows of class i predicted as j.
 - ``misclassified`` (digits): up to :data:`MAX_DIGITS` dev images the network gets wrong, 8×8 bytes each.
 - ``advice``: :func:`glassnet.strategy.diagnose.diagnose` of the train and dev errors (and the human-level
@@ -105,7 +106,8 @@ def metrics(network: Network, data: LabData) -> tuple[dict[str, float], np.ndarr
     dev_cost, dev_accuracy = network.evaluate(splits.X_dev, splits.y_dev)
     values = {"train_cost": train_cost, "train_accuracy": train_accuracy, "train_error": 1.0 - train_accuracy,
               "dev_cost": dev_cost, "dev_accuracy": dev_accuracy, "dev_error": 1.0 - dev_accuracy}
-    return {name: float(value) for name, value in values.items()}, dev_predicted
+    # a cost can overflow to inf for wild weights; JSON has no inf, the page shows n/a
+    return {name: float(value) if np.isfinite(value) else None for name, value in values.items()}, dev_predicted
 
 
 def advice(train_error: float, dev_error: float, human_error: float | None) -> dict[str, Any]:
