@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -144,14 +145,22 @@ class Run:
         if self.training or self.status == "diverged":
             return
         with self._busy:
-            try:
+            with self._outcome():
                 self.stepper.step(self, *self._train_arrays())
-                self.status = "paused"
-            except TrainingDiverged as error:
-                self.status, self.message = "diverged", str(error)
-            except GlassnetError as error:
-                self.status, self.message = "failed", str(error)
             self.publish()
+
+    @contextmanager
+    def _outcome(self) -> Iterator[None]:
+        """Training ends paused, diverged (with ``fit``'s or the stepper's message) or failed (a refused setting)."""
+        try:
+            yield
+            self.status = "paused"
+        except TrainingDiverged as error:
+            self.status, self.message = "diverged", str(error)
+        except GlassnetError as error:
+            self.status, self.message = "failed", str(error)
+        except Exception as error:  # noqa: BLE001  a bug: shown in the page rather than leaving it waiting
+            self.status, self.message = "failed", f"Unexpected {type(error).__name__}: {error}"
 
     def _train_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         return self.network.prepare(self.data.splits.X_train, self.data.splits.y_train)
@@ -166,7 +175,7 @@ class Run:
     def _train(self, epochs: int) -> None:
         with self._busy:
             self._started = time.perf_counter()
-            try:
+            with self._outcome():
                 if self.stepper.mid_epoch:  # finish the epoch that mini-batch steps began, then let fit go on
                     X, y = self._train_arrays()
                     while self.stepper.mid_epoch:
@@ -176,11 +185,6 @@ class Run:
                 fit(self.network, splits.X_train, splits.y_train, self.optimizer, epochs=epochs, batch_size=self.settings.fit_batch_size,
                     schedule=self.schedule, validation_data=(splits.X_dev, splits.y_dev), callbacks=[_LiveCallback(self)],
                     verbose=0, optimizer_state=self.state, initial_epoch=self.epochs_done)
-                self.status = "paused"
-            except TrainingDiverged as error:
-                self.status, self.message = "diverged", str(error)
-            except GlassnetError as error:
-                self.status, self.message = "failed", str(error)
             self.seconds_training += time.perf_counter() - self._started
             self._started = None
             self.publish()
