@@ -107,9 +107,13 @@ async function act(action) {
   } catch (error) { showMessage(error.message); }
 }
 
+function saveToUrl() {
+  history.replaceState(null, "", `${location.pathname}#${encodeURIComponent(JSON.stringify({ A: settingsA(), B: comparing() ? settingsB() : null }))}`);
+}
+
 function changed() {
   renderOutputs();
-  history.replaceState(null, "", `${location.pathname}#${encodeURIComponent(JSON.stringify({ A: settingsA(), B: comparing() ? settingsB() : null }))}`);
+  saveToUrl();
   clearTimeout(state.timer);
   state.timer = setTimeout(() => act("update"), 150);
 }
@@ -176,7 +180,6 @@ function renderAdvice(advice) {
 function fillSelect(id, values) { $(id).replaceChildren(...values.map((value) => new Option(value, value))); }
 
 async function start() {
-  history.replaceState(null, "", location.pathname + location.hash); // the token now lives in the cookie, not the URL
   const answer = await api("/api/session");
   state.session = answer.session;
   state.presets = answer.presets;
@@ -192,6 +195,7 @@ async function start() {
   applyComparison(shared?.B ? shared.B : null);
   wire();
   renderOutputs();
+  saveToUrl(); // also drops the token from the address bar: the cookie carries it now
   const stream = new EventSource(`/api/stream?session=${state.session}`);
   stream.onmessage = (event) => { const { slot, view } = JSON.parse(event.data); render(slot, view); };
   await act("update");
