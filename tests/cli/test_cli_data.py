@@ -121,7 +121,7 @@ def test_moons_run_writes_a_decision_boundary(tmp_path):
 
 def test_datasets_lists_every_bundled_set_with_sizes():
     rows = json.loads(invoke("datasets", "--json").stdout)
-    assert [row["name"] for row in rows] == ["digits", "breast-cancer", "iris", "wine", "moons", "circles", "flower"]
+    assert [row["name"] for row in rows] == ["digits", "breast-cancer", "iris", "wine", "moons", "circles", "flower", "xor", "spiral", "blobs"]
     assert rows[1] == {"name": "breast-cancer", "rows": 569, "features": 30, "task": "binary", "classes": 2}
     assert "flower" in invoke("datasets").stdout
 

@@ -6,7 +6,7 @@ progress on stderr, and prints train/dev/test accuracy (or one JSON object with 
 Every ``train`` flag can also come from ``--config FILE.toml`` (flags given on the command line win).
 ``evaluate``, ``predict`` and ``datasets`` use model files and list the bundled sets; ``export`` writes a
 model file as ONNX; ``lessons`` lists the course's claims as experiments and ``lesson NAME|all`` runs them and
-writes an HTML report.
+writes an HTML report; ``lab`` starts the browser lab.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import click
 from glassnet._version import __version__
 from glassnet.cli.export import export_command
 from glassnet.cli.lessons import lesson_command, lessons_command
+from glassnet.cli.lab import lab
 from glassnet.cli.strategy import diagnose_command, search_command
 from glassnet.cli.train import train
 from glassnet.cli.use import datasets, evaluate, predict
@@ -79,7 +80,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["glassnet.debug"] = debug
 
 
-for command in (train, evaluate, predict, datasets, diagnose_command, search_command, lessons_command, lesson_command, export_command):
+for command in (train, evaluate, predict, datasets, diagnose_command, search_command, lessons_command, lesson_command, export_command, lab):
     main.add_command(command)
 
 

@@ -52,26 +52,29 @@ def build_network(
     dtype: str = defaults.DTYPE,
     keep_prob: float = 1.0,
     batchnorm: bool = False,
+    initializer: str | None = None,
 ) -> Network:
     """Hidden blocks, then ``Dense(n_outputs)`` and the task's loss.
 
     Each hidden block is ``Dense(units) → activation``, or ``Dense(units, use_bias=False) → BatchNorm
     → activation`` with ``batchnorm=True`` (the bias is redundant before batch norm), followed by
     ``Dropout(keep_prob)`` when ``keep_prob < 1``. The output layer is never normalised or dropped.
+    ``initializer=None`` draws hidden weights with He (ReLU family) or Xavier and the output's with
+    Xavier; a name (``"zeros"``, ``"normal"``, ``"he"``, ``"xavier"``) sets every Dense layer's.
     """
     batchnorm = check_bool("build_network", "batchnorm", batchnorm)
     keep_prob = Dropout(keep_prob).keep_prob  # validates (0, 1] even when there is no hidden layer
-    initializer = "he" if activation in ("relu", "leaky-relu") else "xavier"
+    hidden_initializer = initializer or ("he" if activation in ("relu", "leaky-relu") else "xavier")
     layers: list[Layer] = []
     for units in hidden:
         if batchnorm:
-            layers += [Dense(units, initializer=initializer, use_bias=False), BatchNorm()]
+            layers += [Dense(units, initializer=hidden_initializer, use_bias=False), BatchNorm()]
         else:
-            layers.append(Dense(units, initializer=initializer))
+            layers.append(Dense(units, initializer=hidden_initializer))
         layers.append(get_activation(activation))
         if keep_prob < 1.0:
             layers.append(Dropout(keep_prob))
-    layers.append(Dense(output_units(task, n_outputs), initializer="xavier"))
+    layers.append(Dense(output_units(task, n_outputs), initializer=initializer or "xavier"))
     return Network(layers, loss_for_task(task), l2=l2, seed=seed, dtype=dtype)
 
 
