@@ -16,6 +16,7 @@ import numpy as np
 from glassnet.errors import ConfigError, DataError, GlassnetError, ModelFileError
 from glassnet.files.container import read_container, write_container
 from glassnet.files.model_file import network_from_arrays
+from glassnet.files.schema import MAX_ITEMS, MAX_STRING, Spec, any_of, boolean, integer, list_of, number, one_of, optional, record, string, validate
 from glassnet.nn.network import Network
 
 if TYPE_CHECKING:
@@ -41,13 +42,56 @@ def save_estimator(estimator: Any, path: str | Path) -> None:
 
 
 def load_estimator(path: str | Path) -> Any:
-    """Read a file written by :func:`save_estimator` back into a fitted estimator."""
+    """Read a file written by :func:`save_estimator` back into a fitted estimator.
+
+    The ``estimator`` entry is checked against :func:`description_schema` and the constructor arguments by the
+    estimator's own checks before anything is built; every problem is one :class:`ModelFileError`.
+    """
     parsed, tensors = read_container(path, ESTIMATOR_FORMAT, _ESTIMATOR_FIELDS)
     network = network_from_arrays(path, parsed["config"], tensors)
+    description = validate(path, "the estimator entry", parsed["estimator"], description_schema(network))
     try:
-        return estimator_from_description(parsed["estimator"], network)
+        return estimator_from_description(description, network)
     except GlassnetError as error:
         raise ModelFileError(f"{path}: {error}") from None
+
+
+def _label_value(value: Any, where: str) -> Any:
+    """A class label as JSON holds it: a string, a finite number or a bool."""
+    if isinstance(value, str) and len(value) <= MAX_STRING or isinstance(value, bool):
+        return value
+    return number()(value, where)
+
+
+def description_schema(network: Network) -> Spec:
+    """What the ``estimator`` entry of an estimator file may hold, for a file whose network is ``network``.
+
+    Types, ranges and lengths only; the values of the constructor arguments are then checked by the estimator
+    itself (as ``fit`` would). ``classes`` may hold at most as many labels as the network has outputs (2 for one).
+    """
+    from glassnet.estimators.models import ESTIMATORS
+
+    weight_pairs = record({"pairs": list_of(list_of(_label_value, 2, 2), 4096)})
+    params = record({}, {
+        "hidden_layer_sizes": list_of(integer(1), 1024), "class_weight": optional(any_of(one_of("balanced"), weight_pairs, expected="'balanced' or weight pairs")),
+        "random_state": optional(integer(0, 2**32 - 1)),
+        **{name: optional(any_of(boolean, number(), string(64), expected="a bool, a number or a string")) for name in _SCALAR_PARAMETERS},
+    })
+    labels = list_of(_label_value, max(2, network.output_units), 2)
+    fitted = record(
+        {"n_features_in": integer(1, network.input_units), "n_iter": integer(0), "loss_curve": list_of(number(), MAX_ITEMS)},
+        {"feature_names_in": optional(list_of(string(), network.input_units)), "classes": labels, "classes_dtype": string(16),
+         "n_outputs": integer(1, network.output_units)},
+    )
+    return record({"class_name": one_of(*ESTIMATORS), "params": params, "fitted": fitted})
+
+
+def _any(value: Any, where: str) -> Any:
+    return value
+
+
+_SCALAR_PARAMETERS = ("activation", "keep_prob", "batchnorm", "l2", "optimizer", "learning_rate", "beta1", "beta2", "epsilon",
+                      "batch_size", "epochs", "decay", "decay_rate", "early_stopping", "validation_fraction", "patience", "verbose", "dtype")
 
 
 def estimator_description(estimator: _GlassEstimator) -> dict[str, Any]:
@@ -95,6 +139,7 @@ def estimator_from_description(description: dict[str, Any], network: Network) ->
         params["class_weight"] = {label: weight for label, weight in params["class_weight"]["pairs"]}
     try:
         estimator = ESTIMATORS[description["class_name"]](**params)
+        estimator._checked_params()  # the constructor arguments, checked as fit checks them
         estimator.n_features_in_ = int(fitted["n_features_in"])
         if fitted.get("feature_names_in") is not None:
             estimator.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
@@ -103,6 +148,8 @@ def estimator_from_description(description: dict[str, Any], network: Network) ->
             if dtype.kind not in "biufUO" or dtype.itemsize > 4096:
                 raise ValueError(f"classes_ cannot have dtype {dtype}")
             estimator.classes_ = np.asarray(fitted["classes"], dtype=dtype)
+            if estimator.classes_.ndim != 1 or np.unique(estimator.classes_).size != estimator.classes_.size:
+                raise ValueError(f"classes_ must be distinct labels, got {fitted['classes']!r:.200}")
             outputs = 1 if len(estimator.classes_) == 2 else len(estimator.classes_)
         else:
             estimator.n_outputs_ = outputs = int(fitted["n_outputs"])
