@@ -12,6 +12,7 @@ import click
 from click.core import ParameterSource
 
 from glassnet.cli.options import layers_option, read_config
+from glassnet.cli.safe_output import for_terminal, r_squared
 from glassnet.data.dataset import TASK_CHOICES
 from glassnet.nn.builders import DECAYS
 from glassnet.nn.layers import ACTIVATIONS
@@ -28,6 +29,7 @@ from glassnet.optim.optimizers import OPTIMIZERS
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Folder for model.safetensors, history.csv, metrics.json, plots and checkpoints.")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=1, show_default=True, help="Epochs between checkpoints (with --out).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None, help="Continue the run whose --out folder is DIR.")
+@click.option("--allow-changed-data", is_flag=True, help="With --resume: continue even though the data differs from the data the run started on.")
 @click.option("--layers", "hidden", default="64,32", show_default=True, callback=layers_option, help="Hidden layer widths, e.g. 128,64 ('none' for logistic/softmax regression).")
 @click.option("--activation", type=click.Choice(list(ACTIVATIONS)), default="relu", show_default=True)
 @click.option("--optimizer", "optimizer_name", type=click.Choice(list(OPTIMIZERS)), default="adam", show_default=True)
@@ -45,85 +47,69 @@ from glassnet.optim.optimizers import OPTIMIZERS
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.option("--human-error", type=click.FloatRange(min=0.0, max=1.0), default=None, help="Human-level error as a fraction (0.01 = 1%), for the bias/variance diagnosis.")
 @click.option("--learning-curve", "learning_curve_path", is_flag=False, flag_value="learning_curve.png", default=None, help="Also train on growing parts of the training set and plot train/dev error (default file learning_curve.png).")
-def train(
-    data_name: str,
-    hidden: tuple[int, ...],
-    activation: str,
-    optimizer_name: str,
-    learning_rate: float,
-    beta: float | None,
-    batch_size: int,
-    epochs: int,
-    l2: float,
-    decay: str,
-    decay_rate: float | None,
-    keep_prob: float,
-    batchnorm: bool,
-    seed: int,
-    as_json: bool,
-    quiet: bool,
-    target: str | None,
-    task: str,
-    split_text: str,
-    train_dev: float,
-    out_dir: str | None,
-    checkpoint_every: int,
-    resume_dir: str | None,
-    human_error: float | None,
-    learning_curve_path: str | None,
-) -> None:
+def train(**params: Any) -> None:
     """Train a network and report train/dev/test accuracy with the bias/variance diagnosis (and write a run folder with --out)."""
+    from glassnet.files.atomic import remove_stale_temporaries
+    from glassnet.files.run_lock import RunLock
+
+    ctx = click.get_current_context()
+    folder = params["resume_dir"] or params["out_dir"]
+    if folder is None:
+        return _run(ctx, params, None)
+    with RunLock(folder, notice=lambda message: click.echo(message, err=True)):
+        for path in remove_stale_temporaries(folder):
+            click.echo(f"removed {path.name}, left by an interrupted write", err=True)
+        state = None
+        if params["resume_dir"] is not None:
+            params, state = _resume_params(ctx, params)
+        _run(ctx, params, state)
+
+
+def _run(ctx: click.Context, params: dict[str, Any], resumed: Any) -> None:
+    """One training run with ``params`` (continuing the checkpoint ``resumed`` when given); report and write the run folder."""
     from glassnet.cli.reports import split_metrics, write_run_folder
-    from glassnet.nn.builders import build_network, build_optimizer, build_schedule
+    from glassnet.data.fingerprint import data_fingerprint
     from glassnet.data.readers import load_data
     from glassnet.data.splits import parse_split, split_dataset
     from glassnet.files.checkpoints import Checkpointer
+    from glassnet.nn.builders import build_network, build_optimizer, build_schedule
     from glassnet.train.loop import fit
 
-    ctx = click.get_current_context()
-    if resume_dir is not None:
-        return _resume(ctx, resume_dir)
-    dataset = load_data(data_name, target, task, seed=seed)
-    splits = split_dataset(dataset, parse_split(split_text), seed=seed, train_dev=train_dev)
+    p = params
+    dataset = load_data(p["data_name"], p["target"], p["task"], seed=p["seed"])
+    fingerprint = data_fingerprint(dataset)
+    if resumed is not None:
+        _check_same_data(resumed, fingerprint, p)
+    splits = split_dataset(dataset, parse_split(p["split_text"]), seed=p["seed"], train_dev=p["train_dev"])
     n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
-    network = build_network(n_outputs, hidden, activation, dataset.task, l2=l2, seed=seed, keep_prob=keep_prob, batchnorm=batchnorm)
-    optimizer = build_optimizer(optimizer_name, learning_rate, beta=beta)
-    schedule = build_schedule(decay, learning_rate, decay_rate)
-    resumed_epoch = ctx.meta.get("glassnet.resumed_epoch", 0)
+    network = build_network(n_outputs, p["hidden"], p["activation"], dataset.task, l2=p["l2"], seed=p["seed"], keep_prob=p["keep_prob"], batchnorm=p["batchnorm"])
+    optimizer = build_optimizer(p["optimizer_name"], p["learning_rate"], beta=p["beta"])
+    schedule = build_schedule(p["decay"], p["learning_rate"], p["decay_rate"])
+    resumed_epoch = 0 if resumed is None else resumed.epoch
     checkpoint, options = None, {}
-    if out_dir is not None:
-        options = {name: list(value) if isinstance(value, tuple) else value for name, value in ctx.params.items()}
-        if Path(data_name).is_file():  # so --resume works from any folder
-            options["data_name"] = str(Path(data_name).resolve())
-        checkpoint = Checkpointer(Path(out_dir) / "checkpoints", checkpoint_every, resume=resumed_epoch > 0, extra={"options": options})
+    if p["out_dir"] is not None:
+        options = {name: list(value) if isinstance(value, tuple) else value for name, value in p.items() if name not in _NOT_STORED}
+        if Path(p["data_name"]).is_file():  # so --resume works from any folder
+            options["data_name"] = str(Path(p["data_name"]).resolve())
+        extra = {"options": options, "data": fingerprint}
+        checkpoint = Checkpointer(Path(p["out_dir"]) / "checkpoints", p["checkpoint_every"], resume=resumed is not None, extra=extra)
     started = time.perf_counter()
-    history = fit(
-        network,
-        splits.X_train,
-        splits.y_train,
-        optimizer,
-        epochs=max(epochs - resumed_epoch, 0),
-        batch_size=batch_size,
-        schedule=schedule,
-        validation_data=(splits.X_dev, splits.y_dev),
-        verbose=0 if quiet else 1,
-        checkpoint=checkpoint,
-    )
+    history = fit(network, splits.X_train, splits.y_train, optimizer, epochs=max(p["epochs"] - resumed_epoch, 0), batch_size=p["batch_size"],
+                  schedule=schedule, validation_data=(splits.X_dev, splits.y_dev), verbose=0 if p["quiet"] else 1, checkpoint=checkpoint)
     seconds = time.perf_counter() - started
     if history.interrupted:
         click.echo(f"Interrupted: the state after epoch {len(history)} is saved in {checkpoint.directory}. "
-                   f"Continue with: glassnet train --resume {out_dir}", err=True)
+                   f"Continue with: glassnet train --resume {p['out_dir']}", err=True)
         ctx.exit(130)
-    results: dict[str, Any] = {"data": data_name, "task": dataset.task, "epochs_run": len(history), "seconds": round(seconds, 3)}
+    results: dict[str, Any] = {"data": p["data_name"], "task": dataset.task, "epochs_run": len(history), "seconds": round(seconds, 3)}
     results.update(split_metrics(network, splits))
-    diagnosis = _diagnose_run(results, human_error)
-    if learning_curve_path is not None:
-        if out_dir is not None and not Path(learning_curve_path).is_absolute() and Path(learning_curve_path).parent == Path("."):
-            learning_curve_path = str(Path(out_dir) / learning_curve_path)  # a bare file name goes into the run folder
-        results["learning_curve"] = _learning_curve(network, optimizer, schedule, splits, epochs, batch_size, seed, learning_curve_path, quiet)
-    if out_dir is not None:
-        results["files"] = write_run_folder(out_dir, network, dataset, splits, history, {**results, "options": options})
-    if as_json:
+    diagnosis = _diagnose_run(results, p["human_error"])
+    if p["learning_curve_path"] is not None:
+        path = _learning_curve_file(p["learning_curve_path"], p["out_dir"])
+        results["learning_curve"] = _learning_curve(network, optimizer, schedule, splits, p["epochs"], p["batch_size"], p["seed"], path, p["quiet"])
+    if p["out_dir"] is not None:
+        results["files"] = write_run_folder(p["out_dir"], network, dataset, splits, history, {**results, "options": options})
+    if p["as_json"]:
         click.echo(json.dumps(results))
         return
     _print_results(results)
@@ -131,27 +117,71 @@ def train(
         click.echo(diagnosis.to_text())
 
 
-def _resume(ctx: click.Context, resume_dir: str) -> None:
-    """Re-run ``train`` with the options stored in the newest checkpoint of ``resume_dir``; --epochs may raise the total."""
-    from glassnet.files.checkpoints import latest_checkpoint
-    from glassnet.errors import ModelFileError
+#: options that name where this invocation writes or how it resumes: never stored in (or taken from) a checkpoint
+_NOT_STORED = {"out_dir", "resume_dir", "allow_changed_data"}
+#: options that may be given with --resume (the rest come from the checkpoint)
+_RESUME_OPTIONS = {"resume_dir", "epochs", "as_json", "quiet", "data_name", "allow_changed_data"}
 
-    allowed = {"resume_dir", "epochs", "as_json", "quiet"}
+
+def _learning_curve_file(path: str, out_dir: str | None) -> str:
+    """A bare file name goes into the run folder (when there is one); a path is used as given."""
+    if out_dir is not None and not Path(path).is_absolute() and Path(path).parent == Path("."):
+        return str(Path(out_dir) / path)
+    return path
+
+
+def _check_same_data(state: Any, fingerprint: dict[str, Any], params: dict[str, Any]) -> None:
+    """Refuse to resume on data that differs from the data the checkpoint was trained on (unless --allow-changed-data)."""
+    from glassnet.data.fingerprint import describe_fingerprint
+    from glassnet.errors import DataError
+
+    stored = state.extra.get("data")
+    if stored == fingerprint:
+        return
+    if stored is None:  # a checkpoint written before fingerprints were stored
+        click.echo(f"note: {state.path} records no fingerprint of its data; the data cannot be checked.", err=True)
+        return
+    message = (f"{params['data_name']}: the data differs from the data this run was trained on "
+               f"(checkpoint: {describe_fingerprint(stored)}; now: {describe_fingerprint(fingerprint)})")
+    if not params["allow_changed_data"]:
+        raise DataError(message + "; give the same data, or --allow-changed-data to continue on this data.")
+    click.echo(f"warning: {message}; continuing on it (--allow-changed-data).", err=True)
+
+
+def _resume_params(ctx: click.Context, params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """The run options stored in the newest checkpoint of ``--resume DIR``, each checked as its flag is; and that checkpoint.
+
+    Only --epochs, --json, --quiet, --data (the same data, moved) and --allow-changed-data may be given. Paths never
+    come from the file: the run folder is DIR, and a learning-curve image is written into DIR under its file name.
+    """
+    from glassnet.cli.options import option_value
+    from glassnet.errors import ConfigError, ModelFileError
+    from glassnet.files.checkpoints import latest_checkpoint
+
+    resume_dir = params["resume_dir"]
     given = [parameter.opts[0] for parameter in ctx.command.params
-             if parameter.name not in allowed and ctx.get_parameter_source(parameter.name) == ParameterSource.COMMANDLINE]
+             if parameter.name not in _RESUME_OPTIONS and ctx.get_parameter_source(parameter.name) == ParameterSource.COMMANDLINE]
     if given:
-        raise click.UsageError(f"--resume continues the stored run with its own options; only --epochs, --json and --quiet may be given. Received: {', '.join(given)}.")
+        raise click.UsageError(f"--resume continues the stored run with its own options; only --epochs, --json, --quiet, --data and "
+                               f"--allow-changed-data may be given. Received: {', '.join(given)}.")
     state = latest_checkpoint(Path(resume_dir) / "checkpoints")
-    if state is None or not isinstance(state.extra.get("options"), dict):
+    stored = None if state is None else state.extra.get("options")
+    if not isinstance(stored, dict):
         raise ModelFileError(f"{resume_dir}: no checkpoint of a 'glassnet train --out' run to resume (looked in {Path(resume_dir) / 'checkpoints'}).")
-    options = dict(state.extra["options"])
-    for name in ("epochs", "as_json", "quiet"):
-        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE or name != "epochs":
-            options[name] = ctx.params[name]
-    known = {parameter.name for parameter in ctx.command.params}
-    options = {name: value for name, value in options.items() if name in known}
-    ctx.meta["glassnet.resumed_epoch"] = state.epoch
-    ctx.invoke(train, **{**options, "resume_dir": None, "out_dir": resume_dir})
+    resumed = dict(params)
+    for option in ctx.command.params:
+        if isinstance(option, click.Option) and option.name in stored and option.name not in _NOT_STORED:
+            try:
+                resumed[option.name] = option_value(ctx, option, stored[option.name])
+            except ConfigError as error:
+                raise ModelFileError(f"{state.path}: stored option {error}") from None
+    resumed.update({name: params[name] for name in ("as_json", "quiet", "allow_changed_data")})
+    resumed.update({name: params[name] for name in ("epochs", "data_name") if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE})
+    curve = resumed.get("learning_curve_path")
+    if curve is not None and Path(curve).name != curve:
+        click.echo(f"the learning curve goes into the run folder as {Path(curve).name} (paths are not taken from a checkpoint)", err=True)
+        resumed["learning_curve_path"] = Path(curve).name
+    return {**resumed, "resume_dir": None, "out_dir": resume_dir}, state
 
 
 def _print_results(results: dict[str, Any]) -> None:
@@ -160,10 +190,10 @@ def _print_results(results: dict[str, Any]) -> None:
 
     regression = results.get("task") == "regression"
     columns = ("r2", "mse") if regression else ("accuracy", "error")
-    table = Table(title=f"glassnet on {results['data']} ({results['epochs_run']} epochs, {results['seconds']:.1f} s)", min_width=44)
+    table = Table(title=f"glassnet on {for_terminal(results['data'])} ({results['epochs_run']} epochs, {results['seconds']:.1f} s)", min_width=44)
     table.add_column("split")
     for column in columns:
-        table.add_column("R²" if column == "r2" else column, justify="right")
+        table.add_column(r_squared() if column == "r2" else column, justify="right")
     for split in ("train", "train_dev", "dev", "test"):
         if f"{split}_{columns[0]}" in results:
             values = [results[f"{split}_{column}"] for column in columns]
@@ -171,7 +201,7 @@ def _print_results(results: dict[str, Any]) -> None:
     console = Console(file=sys.stdout)
     console.print(table)
     if results.get("files"):
-        console.print(f"wrote {', '.join(results['files'])}")
+        console.print(for_terminal(f"wrote {', '.join(results['files'])}"))
 
 
 def _diagnose_run(results: dict[str, Any], human_error: float | None) -> Any:
