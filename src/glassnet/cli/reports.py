@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from glassnet.data.bundled import BUNDLED
-from glassnet.data.readers import labels_to_indices, load_data, read_features_csv
+from glassnet.cli.safe_output import csv_cell
+from glassnet.data.bundled import BUNDLED, load_dataset
+from glassnet.data.labels import label_name, labels_to_indices
+from glassnet.data.readers import load_data, read_features_csv, read_npz_checked
 from glassnet.errors import DataError
 from glassnet.estimators.saving import save
 from glassnet.files.atomic import write_text_atomic
@@ -85,28 +87,44 @@ def model_inputs(model: Model, source: str, target: str | None, need_target: boo
     """Raw features (in the model's column order) and targets (class indices or values) from a set or file.
 
     CSV columns are matched to the model's feature names; an NPZ file or a bundled set must have the
-    model's number of features. Class labels must be among the model's classes.
+    model's number of features. Class labels are compared with the model's by value (``1``, ``1.0``), and must be
+    among the model's classes. Without ``need_target`` a target column is not read at all.
     """
     network = model.network
     target = target if target is not None else model.target_name
     if source not in BUNDLED and Path(source).suffix.lower() == ".csv":
-        if not Path(source).is_file():
-            raise DataError(f"{source}: no such file.")
         features = model.feature_names or [f"x{i}" for i in range(network.input_units)]
-        X, raw_target, lines = read_features_csv(source, features, target)
-        if raw_target is None:
-            if need_target:
-                raise DataError(f"{source}: no target column {target!r}; evaluation needs the true labels (use --target COLUMN).")
+        X, raw_target, lines = read_features_csv(source, features, target, ignore_extra_last=not need_target)
+        if not need_target:
             return X, None
+        if raw_target is None:
+            raise DataError(f"{source}: no target column {target!r}; evaluation needs the true labels (use --target COLUMN).")
         return X, _targets(model, raw_target, f"{source}: column {target!r}", lines)
-    dataset = load_data(source, task="regression" if network.task == "regression" else "auto")
-    if dataset.X.shape[1] != network.input_units:
-        raise DataError(f"{source}: has {dataset.X.shape[1]} feature columns; the model expects {network.input_units}.")
-    raw = dataset.y if network.task == "regression" else np.asarray(dataset.class_names)[dataset.y]
-    return dataset.X, _targets(model, raw, source, list(range(len(raw))))
+    if source in BUNDLED:
+        dataset = load_dataset(source)
+        X, raw, where, row_word = dataset.X, _bundled_labels(model, dataset), source, "row"
+    elif Path(source).suffix.lower() == ".npz":
+        X, raw = read_npz_checked(source)
+        where, row_word = f"{source}: array 'y'", "index"
+    else:
+        load_data(source)  # raises the error that names the accepted sources
+        raise AssertionError("load_data accepts only bundled names, .csv and .npz files")  # pragma: no cover
+    if X.shape[1] != network.input_units:
+        raise DataError(f"{source}: has {X.shape[1]} feature columns; the model expects {network.input_units}.")
+    return X, (_targets(model, raw, where, range(len(raw)), row_word) if need_target else None)
 
 
-def _targets(model: Model, raw: np.ndarray, where: str, lines: Sequence[int]) -> np.ndarray:
+def _bundled_labels(model: Model, dataset: "Dataset") -> np.ndarray:
+    """A bundled set's labels as the model knows them: its class names, or its integer targets when the model
+    was trained on the integers (as scikit-learn's ``load_iris()`` gives them) and knows none of the names."""
+    names = np.asarray(dataset.class_names, dtype=object)[dataset.y]
+    known = {label_name(name) for name in model.class_names}
+    if model.task != "regression" and known and not known & {label_name(name) for name in dataset.class_names}:
+        return dataset.y
+    return names
+
+
+def _targets(model: Model, raw: np.ndarray, where: str, lines: Sequence[int], row_word: str = "line") -> np.ndarray:
     if model.task == "regression":
         try:
             values = np.asarray(raw).astype(np.float64)
@@ -116,14 +134,14 @@ def _targets(model: Model, raw: np.ndarray, where: str, lines: Sequence[int]) ->
             raise DataError(f"{where}: targets must be finite (no NaN or inf).")
         return values
     names = model.class_names or [str(k) for k in range(max(2, model.network.output_units))]
-    return labels_to_indices(np.asarray(raw), names, where, lines)
+    return labels_to_indices(np.asarray(raw), names, where, lines, row_word)
 
 
 def evaluation(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Accuracy, error and confusion matrix (rows: true class, columns: predicted) — or MSE and R² for regression."""
     from sklearn.metrics import confusion_matrix, mean_squared_error, r2_score
 
-    predictions = model.network.predict(model.transform(X))
+    predictions = model.predict_indices(X)
     if model.task == "regression":
         return {"rows": int(len(y)), "mse": float(mean_squared_error(y, predictions)), "r2": float(r2_score(y, predictions)) if len(y) > 1 else None}
     names = model.class_names or [str(k) for k in range(max(2, model.network.output_units))]
@@ -133,7 +151,11 @@ def evaluation(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 
 
 def predictions_csv(model: Model, X: np.ndarray) -> str:
-    """``prediction`` (class name or value) per row, plus ``p(<class>)`` probability columns for classifiers."""
+    """``prediction`` (class name or value) per row, plus ``p(<class>)`` probability columns for classifiers.
+
+    Text from the model file (class names) goes through :func:`~glassnet.cli.safe_output.csv_cell`: no control
+    characters, and no cell a spreadsheet would run as a formula.
+    """
     buffer = _text_io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     predictions = model.predict(X)
@@ -144,7 +166,7 @@ def predictions_csv(model: Model, X: np.ndarray) -> str:
         return buffer.getvalue()
     probabilities = model.predict_proba(X)
     names = model.class_names or [str(k) for k in range(probabilities.shape[1])]
-    writer.writerow(["prediction", *[f"p({name})" for name in names]])
+    writer.writerow(["prediction", *[csv_cell(f"p({name})") for name in names]])
     for label, row in zip(predictions, probabilities):
-        writer.writerow([label, *[f"{p:.6f}" for p in row]])
+        writer.writerow([csv_cell(str(label)), *[f"{p:.6f}" for p in row]])
     return buffer.getvalue()

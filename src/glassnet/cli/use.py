@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 
 import click
+
+from glassnet.cli.safe_output import for_terminal, r_squared
 
 
 @click.command()
@@ -28,16 +32,17 @@ def evaluate(model_path: str, data_name: str, target: str | None, as_json: bool)
     from rich.table import Table
 
     console = Console(file=sys.stdout)
+    heading = f"{for_terminal(model_path)} on {for_terminal(data_name)} ({report['rows']} rows)"
     if model.task == "regression":
-        console.print(f"{model_path} on {data_name} ({report['rows']} rows): MSE {report['mse']:.6g}, R² {report['r2']}")
+        console.print(f"{heading}: MSE {report['mse']:.6g}, {r_squared()} {report['r2']}")
         return
-    console.print(f"{model_path} on {data_name} ({report['rows']} rows): accuracy {report['accuracy']:.4f}, error {report['error']:.4f}")
+    console.print(f"{heading}: accuracy {report['accuracy']:.4f}, error {report['error']:.4f}")
     table = Table(title="confusion matrix (rows: true class, columns: predicted)")
     table.add_column("true \\ predicted")
     for name in report["class_names"]:
-        table.add_column(name, justify="right")
+        table.add_column(for_terminal(name), justify="right")
     for name, row in zip(report["class_names"], report["confusion_matrix"]):
-        table.add_row(name, *map(str, row))
+        table.add_row(for_terminal(name), *map(str, row))
     console.print(table)
 
 
@@ -51,6 +56,8 @@ def predict(model_path: str, data_name: str, out_path: str | None) -> None:
     from glassnet.estimators.saving import load_model
     from glassnet.files.atomic import write_text_atomic
 
+    if out_path is not None:
+        _refuse_overwriting(out_path, {"the model": model_path, "the input data": data_name})
     model = load_model(model_path)
     X, _ = model_inputs(model, data_name, None, need_target=False)
     text = predictions_csv(model, X)
@@ -59,6 +66,18 @@ def predict(model_path: str, data_name: str, out_path: str | None) -> None:
     else:
         write_text_atomic(out_path, text)
         click.echo(f"wrote {len(X)} predictions to {out_path}", err=True)
+
+
+def _refuse_overwriting(out_path: str, inputs: dict[str, str]) -> None:
+    """``--out`` must not name one of the command's own input files (it would replace it)."""
+    from glassnet.errors import ConfigError
+
+    out = Path(out_path)
+    for what, path in inputs.items():
+        source = Path(path)
+        same = os.path.samefile(out, source) if out.exists() and source.exists() else out.resolve() == source.resolve()
+        if same:
+            raise ConfigError(f"--out {out_path} is {what} ({path}); writing there would replace it. Choose another file.")
 
 
 @click.command()
