@@ -8,6 +8,7 @@ and paths) and then applies the option's own range and choice checks.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import click
@@ -43,6 +44,10 @@ def option_value(ctx: click.Context, option: click.Option, value: Any) -> Any:
     A list (TOML array) is accepted for the hidden-layer widths and joined as ``64,32``.
     """
     name = (option.opts[-1] if option.opts else option.name or "?")
+    if option.multiple:
+        if not isinstance(value, list) or len(value) > 256:
+            raise ConfigError(f"{name} expects a list of values (the option given several times). Received: {value!r:.80}")
+        return tuple(option_value(ctx, _single(option), item) for item in value)
     if option.name == "hidden" and isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         value = ",".join(str(v) for v in value)
     types, expected = _expected_type(option)
@@ -55,6 +60,13 @@ def option_value(ctx: click.Context, option: click.Option, value: Any) -> Any:
         return option.callback(ctx, option, converted) if option.callback is not None and option.name == "hidden" else converted
     except click.BadParameter as error:
         raise ConfigError(f"{name}: {error.format_message()}") from None
+
+
+def _single(option: click.Option) -> click.Option:
+    """``option`` as if it were given once (to check one value of a repeatable option)."""
+    single = copy.copy(option)
+    single.multiple = False
+    return single
 
 
 def read_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:

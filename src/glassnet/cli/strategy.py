@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -50,62 +51,124 @@ DEFAULT_SEARCH_PARAMS = ("learning-rate=log:1e-4:1e-1", "l2=log:1e-6:1e-1")
 @click.option("--jobs", type=click.IntRange(min=-1), default=-1, show_default=True, help="Local worker processes (-1: one per core; 1: run in this process).")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Run the trials on this Dask cluster instead (pip install 'glassnet[distributed]').")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="glassnet-search", show_default=True, help="Folder for trials.csv, search.png and best.toml.")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None, help="Continue the interrupted search whose --out folder is DIR (its finished trials are kept).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the best config and the files written.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def search_command(
-    data_name: str,
-    trials: int,
-    rounds: int,
-    params: tuple[str, ...],
-    layers: str,
-    activation: str,
-    optimizer_name: str,
-    batch_size: int,
-    epochs: int,
-    seed: int,
-    jobs: int,
-    scheduler: str | None,
-    out_dir: str,
-    as_json: bool,
-    quiet: bool,
-) -> None:
+def search_command(**options: Any) -> None:
     """Random hyperparameter search on log scales, coarse to fine, on local processes or a Dask cluster."""
     from glassnet.errors import ConfigError
-    from glassnet.cli.search_report import write_results
-    from glassnet.strategy.search import load_trial_data, parse_param, search
+    from glassnet.files.atomic import remove_stale_temporaries
+    from glassnet.files.run_lock import RunLock
+    from glassnet.strategy.execution import check_scheduler_address
 
-    if jobs == 0:
+    ctx = click.get_current_context()
+    if options["jobs"] == 0:
         raise ConfigError("--jobs expects a positive number of processes or -1 (one per core). Received: --jobs 0")
+    if options["scheduler"]:
+        check_scheduler_address(options["scheduler"])
+    if options["resume_dir"] is not None:
+        options = _resumed_search_options(ctx, options)
+    with RunLock(options["out_dir"], notice=lambda message: click.echo(message, err=True)):
+        remove_stale_temporaries(options["out_dir"])
+        _run_search(ctx, options)
+
+
+#: where and how a search runs or reports: never stored in search.json, and free to change on --resume
+_RUN_OPTIONS = ("jobs", "scheduler", "out_dir", "resume_dir", "as_json", "quiet")
+
+
+def _resumed_search_options(ctx: click.Context, options: dict[str, Any]) -> dict[str, Any]:
+    """The options stored in ``DIR/search.json`` (each checked as its flag is), with this call's run options."""
+    from click.core import ParameterSource
+
+    from glassnet.cli.options import option_value
+    from glassnet.errors import ConfigError, ModelFileError
+    from glassnet.files.safe_read import read_regular_file
+    from glassnet.files.schema import parse_json
+
+    folder = Path(options["resume_dir"])
+    given = [p.opts[0] for p in ctx.command.params if p.name not in _RUN_OPTIONS and ctx.get_parameter_source(p.name) == ParameterSource.COMMANDLINE]
+    if given:
+        raise click.UsageError(f"--resume continues the stored search with its own options; only --jobs, --scheduler, --json and --quiet may be given. Received: {', '.join(given)}.")
+    stored = parse_json(folder / "search.json", "search.json", read_regular_file(folder / "search.json", ModelFileError, 1024 * 1024))
+    if not isinstance(stored, dict):
+        raise ModelFileError(f"{folder / 'search.json'}: expected a table of search options.")
+    resumed = {**options, "out_dir": str(folder), "resume_dir": str(folder)}
+    for option in ctx.command.params:
+        if isinstance(option, click.Option) and option.name in stored and option.name not in _RUN_OPTIONS:
+            try:
+                resumed[option.name] = option_value(ctx, option, stored[option.name])
+            except ConfigError as error:
+                raise ModelFileError(f"{folder / 'search.json'}: stored option {error}") from None
+    return resumed
+
+
+def _search_space(params: tuple[str, ...]) -> dict[str, Any]:
+    from glassnet.errors import ConfigError
+    from glassnet.strategy.search import parse_param
+
     space = {}
     for text in params or DEFAULT_SEARCH_PARAMS:
         name, distribution = parse_param(text)
         if name in space:
             raise ConfigError(f"--param {name.replace('_', '-')} is given twice. Received: {text!r}")
         space[name] = distribution
-    base = {"layers": layers, "activation": activation, "optimizer": optimizer_name, "batch_size": batch_size, "epochs": epochs}
+    return space
+
+
+def _run_search(ctx: click.Context, o: dict[str, Any]) -> None:
+    """Run (or continue) the search of options ``o``: record each trial as it finishes, then report and write the files."""
+    from glassnet.cli.search_journal import TrialJournal, read_trials
+    from glassnet.cli.search_report import write_results
+    from glassnet.files.atomic import write_text_atomic
+    from glassnet.strategy.search import DEFAULTS, load_trial_data, search
+
+    space = _search_space(o["params"])
+    base = {"layers": o["layers"], "activation": o["activation"], "optimizer": o["optimizer_name"], "batch_size": o["batch_size"], "epochs": o["epochs"]}
+    names = list(dict.fromkeys([*DEFAULTS, *base, *space]))
+    out, resuming = Path(o["out_dir"]), o["resume_dir"] is not None
+    data = load_trial_data(o["data_name"], seed=o["seed"])
+    finished, skipped = read_trials(out / "trials.csv", names) if resuming else ([], 0)
+    if resuming and not o["quiet"]:
+        click.echo(f"resuming: {len(finished)} finished trial(s) in {out / 'trials.csv'}" + (f", {skipped} unreadable row(s) run again" if skipped else ""), err=True)
+    if not resuming:
+        stored = {name: value for name, value in o.items() if name not in _RUN_OPTIONS}
+        stored["params"] = list(o["params"])
+        if Path(o["data_name"]).is_file():
+            stored["data_name"] = str(Path(o["data_name"]).resolve())
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(out / "search.json", json.dumps(stored, indent=2) + "\n")
+    journal = TrialJournal(out / "trials.csv", names, {**DEFAULTS, **base}, fresh=not resuming)
 
     def announce(index: int, ranges: dict[str, str]) -> None:
-        if not quiet:
-            listing = "  ".join(f"{name}={spec}" for name, spec in ranges.items())
-            click.echo(f"round {index}/{rounds}: {listing}", err=True)
+        if not o["quiet"]:
+            click.echo(f"round {index}/{o['rounds']}: " + "  ".join(f"{name}={spec}" for name, spec in ranges.items()), err=True)
 
-    data = load_trial_data(data_name, seed=seed)
     started = time.perf_counter()
-    result = search(space, data, trials=trials, rounds=rounds, base=base, seed=seed, n_jobs=jobs, scheduler=scheduler, on_round=announce)
+    try:
+        result = search(space, data, trials=o["trials"], rounds=o["rounds"], base=base, seed=o["seed"], n_jobs=o["jobs"], scheduler=o["scheduler"],
+                        on_round=announce, on_trial=journal.append, finished=finished, notice=lambda message: click.echo(message, err=True))
+    except KeyboardInterrupt:
+        click.echo(f"Interrupted: the finished trials are in {out / 'trials.csv'}. Continue with: glassnet search --resume {out}", err=True)
+        ctx.exit(130)
     seconds = time.perf_counter() - started
-    files = write_results(result, space, out_dir, seed=seed, data_name=data_name)
+    files = write_results(result, space, out, seed=o["seed"], data_name=o["data_name"])
+    _report_search(result, space, files, seconds, o)
+
+
+def _report_search(result: Any, space: dict[str, Any], files: dict[str, str], seconds: float, o: dict[str, Any]) -> None:
     best = result.best
     summary = {
-        "data": data_name,
+        "data": o["data_name"],
         "trials": len(result.trials),
         "failed": len(result.failed),
         "seconds": round(seconds, 3),
         "rounds": result.rounds,
         "round_best_dev_error": result.round_best(),
-        "best": None if best is None else {"config": {**result.best_config(), "seed": seed}, "dev_error": best.dev_error, "dev_accuracy": best.dev_accuracy, "train_error": best.train_error},
+        "best": None if best is None else {"config": {**result.best_config(), "seed": o["seed"]}, "dev_error": best.dev_error, "dev_accuracy": best.dev_accuracy, "train_error": best.train_error},
         "files": files,
     }
-    if as_json:
+    if o["as_json"]:
         click.echo(json.dumps(summary))
     else:
         _print_search(result, list(space), seconds)
