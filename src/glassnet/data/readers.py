@@ -66,9 +66,10 @@ def read_csv_table(path: str | Path, text_columns: Callable[[list[str]], Iterabl
 
 
 def _numbers(table: CsvTable, columns: Sequence[int], what: str) -> np.ndarray:
-    """The cells of ``columns`` as float64 ``(n_rows, len(columns))``: numbers, finite and within float32's range.
+    """The cells of ``columns`` as float32 ``(n_rows, len(columns))``: numbers, finite and within float32's range.
 
-    The first bad cell (in reading order) is named by its line and column.
+    The first bad cell (in reading order) is named by its line and column. Checked column by column on the
+    table itself, so no float64 copy of the selection is made.
     """
     path, header = table.path, table.header
     bad = [(table.not_numbers[column][0], position, table.not_numbers[column][1]) for position, column in enumerate(columns) if column in table.not_numbers]
@@ -76,10 +77,24 @@ def _numbers(table: CsvTable, columns: Sequence[int], what: str) -> np.ndarray:
         row, position, text = min(bad)
         shown = "an empty value" if not text else repr(text)
         raise DataError(f"{path}: line {table.lines[row]}, column {header[columns[position]]!r}: {shown} is not a number; {what} must be numeric.")
-    values = table.values[:, list(columns)]
-    _check_range(values, lambda i, j: f"{path}: line {table.lines[i]}, column {header[columns[j]]!r}", what,
-                 lambda i, j: cell_text(table, i, columns[j]))
-    return values
+    problems = [_first_out_of_range(table.values[:, column]) for column in columns]
+    found = [(row, position) for position, row in enumerate(problems) if row is not None]
+    if found:
+        row, position = min(found)
+        column = columns[position]
+        _check_range(table.values[row : row + 1, [column]], lambda i, j: f"{path}: line {table.lines[row]}, column {header[column]!r}", what,
+                     lambda i, j: cell_text(table, row, column))
+    X = np.empty((len(table.lines), len(columns)), dtype=np.float32)
+    for position, column in enumerate(columns):
+        X[:, position] = table.values[:, column]
+    return X
+
+
+def _first_out_of_range(values: np.ndarray) -> int | None:
+    """The first index of a NaN, ±inf or |value| > float32's maximum in a 1-D array, or None."""
+    if np.isfinite(values).all() and -FLOAT32_MAX <= values.min() and values.max() <= FLOAT32_MAX:
+        return None
+    return int(np.flatnonzero(~(np.abs(values) <= FLOAT32_MAX))[0])
 
 
 def _check_range(values: np.ndarray, where: Callable[[int, int], str], what: str, shown: Callable[[int, int], str] | None = None) -> None:
@@ -112,7 +127,7 @@ def load_csv(path: str | Path, target: str | None = None, task: str = "auto") ->
     table = read_csv_table(path, target_column)
     index = chosen[0]
     features = [j for j in range(len(table.header)) if j != index]
-    X = _numbers(table, features, "feature values").astype(np.float32)
+    X = _numbers(table, features, "feature values")
     where = f"{path}: column {table.header[index]!r}"
     y, task, classes = encode_target(np.asarray(table.text[index], dtype=object), task, where, table.lines)
     return Dataset(str(path), X, y, task, classes, [table.header[j] for j in features], table.header[index])
@@ -166,7 +181,7 @@ def read_features_csv(path: str | Path, feature_names: Sequence[str], target_nam
     table = read_csv_table(path, target_columns)
     X = _numbers(table, [table.header.index(name) for name in feature_names], "feature values")
     target = np.asarray(next(iter(table.text.values())), dtype=object) if table.text else None
-    return X.astype(np.float32), target, table.lines.tolist()
+    return X, target, table.lines.tolist()
 
 
 def _list(names: Sequence[str], limit: int = 12) -> str:
