@@ -50,7 +50,7 @@ def test_memory_grows_with_the_data_not_with_python_objects_per_cell(tmp_path):
     np.savetxt(path, np.column_stack([values, np.arange(100_000) % 3]), delimiter=",", header=",".join([f"f{i}" for i in range(10)] + ["y"]), comments="", fmt="%.4f")
     dataset, peak = peak_bytes(lambda: load_csv(path, task="classification"))
     assert dataset.X.shape == (100_000, 10)
-    assert peak < 4 * path.stat().st_size, (peak, path.stat().st_size)  # the old reader peaked at 22× the file size
+    assert peak < 5 * path.stat().st_size, (peak, path.stat().st_size)  # measured 3.6×; the old reader peaked at 22×
 
 
 @pytest.mark.parametrize("cell, column", [("1e300", "z"), ("-3.5e38", "x")])
