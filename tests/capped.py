@@ -27,3 +27,12 @@ def run_capped(script: str, memory_bytes: int, seconds: float, *args: str) -> su
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([SOURCE, TESTS]), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     return subprocess.run([sys.executable, "-c", launcher, script, *args], capture_output=True, text=True, timeout=seconds, env=env)
+
+
+def run_fuzz(script: Path | str, examples: int, seconds: float, memory_bytes: int = 1536 * 2**20) -> tuple[int, int, int]:
+    """Run a fuzz script that prints ``ok <examples> <accepted> <refused>``; return those counts (a failure shows its example)."""
+    done = run_capped(str(script), memory_bytes, seconds, str(examples))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    word, ran, accepted, refused = done.stdout.split()[-4:]
+    assert word == "ok", done.stdout
+    return int(ran), int(accepted), int(refused)

@@ -7,13 +7,11 @@ the memory cap (1.5 GiB of address space), never longer than the time cap.
 
 from pathlib import Path
 
-from capped import run_capped
+from capped import run_fuzz
 
 EXAMPLES = 100
 
 
 def test_load_returns_a_working_model_or_a_model_file_error():
-    done = run_capped(str(Path(__file__).with_name("fuzz_model_files.py")), 1536 * 2**20, 240, str(EXAMPLES))
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    word, examples, loaded, refused = done.stdout.split()[-4:]
-    assert word == "ok" and int(loaded) > 0 and int(refused) > 0, done.stdout
+    ran, loaded, refused = run_fuzz(Path(__file__).with_name("fuzz_model_files.py"), EXAMPLES, 240)
+    assert ran > EXAMPLES // 2 and loaded > 0 and refused > 0  # examples json cannot write are not counted

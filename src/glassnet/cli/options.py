@@ -62,6 +62,31 @@ def option_value(ctx: click.Context, option: click.Option, value: Any) -> Any:
         raise ConfigError(f"{name}: {error.format_message()}") from None
 
 
+def stored_option_values(ctx: click.Context, stored: dict[str, Any], skip: set[str] | tuple[str, ...], where: str) -> dict[str, Any]:
+    """The options a file stored (a checkpoint's run options, a search.json), each checked by :func:`option_value`.
+
+    Keys that name no option of the command, or an option in ``skip``, are ignored; a bad value raises
+    :class:`~glassnet.errors.ModelFileError` naming ``where``.
+    """
+    from glassnet.errors import ModelFileError
+
+    values = {}
+    for option in ctx.command.params:
+        if isinstance(option, click.Option) and option.name in stored and option.name not in skip:
+            try:
+                values[option.name] = option_value(ctx, option, stored[option.name])
+            except ConfigError as error:
+                raise ModelFileError(f"{where}: stored option {error}") from None
+    return values
+
+
+def flags_given(ctx: click.Context, allowed: set[str] | tuple[str, ...]) -> list[str]:
+    """The flags given on the command line other than ``allowed`` (option names), as written (``--layers``)."""
+    from click.core import ParameterSource
+
+    return [p.opts[0] for p in ctx.command.params if p.name not in allowed and ctx.get_parameter_source(p.name) == ParameterSource.COMMANDLINE]
+
+
 def _single(option: click.Option) -> click.Option:
     """``option`` as if it were given once (to check one value of a repeatable option)."""
     single = copy.copy(option)

@@ -79,28 +79,20 @@ _RUN_OPTIONS = ("jobs", "scheduler", "out_dir", "resume_dir", "as_json", "quiet"
 
 def _resumed_search_options(ctx: click.Context, options: dict[str, Any]) -> dict[str, Any]:
     """The options stored in ``DIR/search.json`` (each checked as its flag is), with this call's run options."""
-    from click.core import ParameterSource
-
-    from glassnet.cli.options import option_value
-    from glassnet.errors import ConfigError, ModelFileError
+    from glassnet.cli.options import flags_given, stored_option_values
+    from glassnet.errors import ModelFileError
     from glassnet.files.safe_read import read_regular_file
     from glassnet.files.schema import parse_json
 
     folder = Path(options["resume_dir"])
-    given = [p.opts[0] for p in ctx.command.params if p.name not in _RUN_OPTIONS and ctx.get_parameter_source(p.name) == ParameterSource.COMMANDLINE]
+    given = flags_given(ctx, _RUN_OPTIONS)
     if given:
         raise click.UsageError(f"--resume continues the stored search with its own options; only --jobs, --scheduler, --json and --quiet may be given. Received: {', '.join(given)}.")
     stored = parse_json(folder / "search.json", "search.json", read_regular_file(folder / "search.json", ModelFileError, 1024 * 1024))
     if not isinstance(stored, dict):
         raise ModelFileError(f"{folder / 'search.json'}: expected a table of search options.")
-    resumed = {**options, "out_dir": str(folder), "resume_dir": str(folder)}
-    for option in ctx.command.params:
-        if isinstance(option, click.Option) and option.name in stored and option.name not in _RUN_OPTIONS:
-            try:
-                resumed[option.name] = option_value(ctx, option, stored[option.name])
-            except ConfigError as error:
-                raise ModelFileError(f"{folder / 'search.json'}: stored option {error}") from None
-    return resumed
+    checked = stored_option_values(ctx, stored, _RUN_OPTIONS, str(folder / "search.json"))
+    return {**options, **checked, "out_dir": str(folder), "resume_dir": str(folder)}
 
 
 def _search_space(params: tuple[str, ...]) -> dict[str, Any]:

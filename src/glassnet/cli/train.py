@@ -154,13 +154,12 @@ def _resume_params(ctx: click.Context, params: dict[str, Any]) -> tuple[dict[str
     Only --epochs, --json, --quiet, --data (the same data, moved) and --allow-changed-data may be given. Paths never
     come from the file: the run folder is DIR, and a learning-curve image is written into DIR under its file name.
     """
-    from glassnet.cli.options import option_value
-    from glassnet.errors import ConfigError, ModelFileError
+    from glassnet.cli.options import flags_given, stored_option_values
+    from glassnet.errors import ModelFileError
     from glassnet.files.checkpoints import latest_checkpoint
 
     resume_dir = params["resume_dir"]
-    given = [parameter.opts[0] for parameter in ctx.command.params
-             if parameter.name not in _RESUME_OPTIONS and ctx.get_parameter_source(parameter.name) == ParameterSource.COMMANDLINE]
+    given = flags_given(ctx, _RESUME_OPTIONS)
     if given:
         raise click.UsageError(f"--resume continues the stored run with its own options; only --epochs, --json, --quiet, --data and "
                                f"--allow-changed-data may be given. Received: {', '.join(given)}.")
@@ -168,13 +167,7 @@ def _resume_params(ctx: click.Context, params: dict[str, Any]) -> tuple[dict[str
     stored = None if state is None else state.extra.get("options")
     if not isinstance(stored, dict):
         raise ModelFileError(f"{resume_dir}: no checkpoint of a 'glassnet train --out' run to resume (looked in {Path(resume_dir) / 'checkpoints'}).")
-    resumed = dict(params)
-    for option in ctx.command.params:
-        if isinstance(option, click.Option) and option.name in stored and option.name not in _NOT_STORED:
-            try:
-                resumed[option.name] = option_value(ctx, option, stored[option.name])
-            except ConfigError as error:
-                raise ModelFileError(f"{state.path}: stored option {error}") from None
+    resumed = {**params, **stored_option_values(ctx, stored, _NOT_STORED, str(state.path))}
     resumed.update({name: params[name] for name in ("as_json", "quiet", "allow_changed_data")})
     resumed.update({name: params[name] for name in ("epochs", "data_name") if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE})
     curve = resumed.get("learning_curve_path")
