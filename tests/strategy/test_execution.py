@@ -76,6 +76,26 @@ def test_lost_trials_are_sent_again_with_the_data_and_finished_ones_are_kept(mon
         list(execution.on_dask(LosingClient(losses=5), trial, jobs, 0, "data"))
 
 
+def dying_trial(config, seed, data):
+    """The first call kills its worker process (and with it the only copy of the scattered data)."""
+    mark = Path(data)
+    if not mark.exists():
+        mark.write_text("died once")
+        os._exit(1)
+    return TrialResult(dict(config), seed, "ok", "", dev_error=config["learning_rate"], dev_cost=0.0, dev_accuracy=0.5, train_error=0.0)
+
+
+@pytest.mark.slow
+def test_a_worker_dying_with_the_data_costs_a_retry_not_the_search(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([SOURCE, str(Path(__file__).parent)]))
+    space = {"learning_rate": parse_param("learning-rate=log:1e-3:1e-1")[1]}
+    notices = []
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = search(space, str(tmp_path / "mark"), trials=3, scheduler=cluster.scheduler_address, trial=dying_trial, notice=notices.append)
+    assert (tmp_path / "mark").exists() and [t.status for t in result.trials] == ["ok"] * 3
+    assert len(notices) == 1 and "sending the data again (attempt 2 of 3)" in notices[0]
+
+
 def test_a_scheduler_address_of_no_known_transport_fails_at_once():
     started = time.perf_counter()
     with pytest.raises(ConfigError, match="unknown address scheme 'garbage'"):
