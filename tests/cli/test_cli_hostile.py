@@ -100,6 +100,11 @@ def test_a_config_that_is_a_fifo_or_a_device_is_refused_at_once(tmp_path):
     link.symlink_to("/dev/zero")
     result = invoke("train", "--config", link, *QUICK)
     assert result.exit_code == 2 and "not a regular file" in result.output
+    data_fifo, data_link = tmp_path / "d.csv", tmp_path / "u.npz"
+    os.mkfifo(data_fifo)
+    data_link.symlink_to("/dev/urandom")
+    one_error_line(invoke("train", "--data", data_fifo, *QUICK), "is a FIFO, not a regular file")
+    one_error_line(invoke("train", "--data", data_link, *QUICK), "is a device or other special file, not a regular file")
 
 
 # ------------------------------------------------------------------------------------------- case 5

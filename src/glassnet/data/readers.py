@@ -46,8 +46,6 @@ def load_data(source: str, target: str | None = None, task: str = "auto", seed: 
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".npz"):
         raise DataError(f"Unknown data set {source!r}; expected one of {', '.join(BUNDLED)} or a path ending in .csv or .npz.")
-    if not path.is_file():
-        raise DataError(f"{source}: no such file.")
     if suffix == ".npz":
         if target is not None:
             raise DataError(f"{source}: --target applies to CSV files; an NPZ file holds arrays X and y.")
