@@ -159,3 +159,26 @@ def test_kill_9_keeps_finished_trials_leaves_no_workers_and_resume_finishes_the_
         return [line.split(",")[:8] + line.split(",")[9:] for line in text.splitlines()]
 
     assert without_seconds((tmp_path / "cut" / "trials.csv").read_text()) == without_seconds(trials_csv(straight))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc")
+def test_ctrl_c_keeps_finished_trials_says_how_to_resume_and_leaves_no_workers(tmp_path):
+    env = {**os.environ, "PYTHONPATH": SOURCE}
+    args = ["search", "--data", "digits", "--trials", "40", "--epochs", "5", "--layers", "32", "--jobs", "2", "--quiet", "--out", str(tmp_path / "out")]
+    process = subprocess.Popen([sys.executable, "-m", "glassnet.cli", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    journal, workers = tmp_path / "out" / "trials.csv", set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (journal.exists() and journal.read_text().count("\n") >= 2):
+        workers |= children(process.pid)
+        time.sleep(0.05)
+    workers |= children(process.pid)
+    process.send_signal(signal.SIGINT)
+    _, error = process.communicate(timeout=60)
+    kept = journal.read_text().count("\n") - 1
+    assert process.returncode == 130 and f"Continue with: glassnet search --resume {tmp_path / 'out'}" in error and "Traceback" not in error, error
+    assert 1 <= kept < 40 and workers
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.2)
+    assert not [pid for pid in workers if alive(pid)], "worker processes outlived the interrupted search"

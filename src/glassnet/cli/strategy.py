@@ -140,11 +140,11 @@ def _run_search(ctx: click.Context, o: dict[str, Any]) -> None:
     try:
         result = search(space, data, trials=o["trials"], rounds=o["rounds"], base=base, seed=o["seed"], n_jobs=o["jobs"], scheduler=o["scheduler"],
                         on_round=announce, on_trial=journal.append, finished=finished, notice=lambda message: click.echo(message, err=True))
+        seconds = time.perf_counter() - started
+        files = write_results(result, space, out, seed=o["seed"], data_name=o["data_name"])
     except KeyboardInterrupt:
         click.echo(f"Interrupted: the finished trials are in {out / 'trials.csv'}. Continue with: glassnet search --resume {out}", err=True)
         ctx.exit(130)
-    seconds = time.perf_counter() - started
-    files = write_results(result, space, out, seed=o["seed"], data_name=o["data_name"])
     _report_search(result, space, files, seconds, o)
 
 
