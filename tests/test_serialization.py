@@ -133,3 +133,13 @@ def test_configurables_compare_by_config_and_are_unhashable():
     assert gn.SGD(0.01) != gn.Momentum(0.01, beta=0.9)
     with pytest.raises(TypeError):
         hash(gn.Adam())
+
+
+def test_registering_another_class_under_a_taken_name_is_refused():
+    before = serialization.registered("layer")["Dense"]
+    with pytest.raises(ConfigError, match=r"Cannot register .*Dense.* belongs to glassnet\.nn\.layers\.Dense"):
+        @serialization.register("layer")
+        class Dense(gn.Layer):  # a user's own class that happens to share glassnet's name
+            pass
+    assert serialization.registered("layer")["Dense"] is before  # glassnet's Dense is untouched
+    assert serialization.register("layer")(before) is before  # the same class again is fine

@@ -3,40 +3,50 @@
 Arrays are batch-first: ``X (n_samples, n_features)``, ``W (n_in, n_out)``, ``Z = X @ W + b``.
 """
 
-from __future__ import annotations
+from __future__ import annotations as _annotations
+
+from importlib import import_module as _import_module
 
 from glassnet._version import __version__
-from glassnet.errors import ConfigError, DataError, GlassnetError, ModelFileError, TrainingDiverged
-from glassnet.estimators.saving import load, save
-from glassnet.files.checkpoints import Checkpointer
-from glassnet.files.model_file import Model
-from glassnet.nn.batchnorm import BatchNorm
-from glassnet.nn.dropout import Dropout
-from glassnet.nn.gradcheck import GradientCheckResult, check_gradients
-from glassnet.nn.initializers import Initializer, he, normal, xavier, zeros
-from glassnet.nn.layers import Dense, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
-from glassnet.nn.losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
-from glassnet.nn.network import Network
-from glassnet.optim.averages import ExponentialMovingAverage
-from glassnet.optim.optimizers import SGD, Adam, Momentum, Optimizer, RMSprop
-from glassnet.optim.schedules import Constant, ExponentialDecay, InverseTimeDecay, Schedule, StepDecay
-from glassnet.train.callbacks import Callback, EarlyStopping
-from glassnet.train.history import History
-from glassnet.train.loop import fit
-from glassnet.train.progress import ProgressReporter
 
-#: names imported on first use, so that ``import glassnet`` (and the CLI) does not pay for importing scikit-learn
-_LAZY = {"GlassClassifier": "glassnet.estimators.models", "GlassRegressor": "glassnet.estimators.models"}
+#: where each public name lives; a name is imported on first use, so ``import glassnet`` (and every CLI command)
+#: pays only for what it touches (``gn.Dense`` imports the layers, not scikit-learn or numba)
+_PUBLIC_MODULES = {
+    "glassnet.errors": ("ConfigError", "DataError", "GlassnetError", "ModelFileError", "TrainingDiverged"),
+    "glassnet.estimators.saving": ("load", "save"),
+    "glassnet.estimators.models": ("GlassClassifier", "GlassRegressor"),
+    "glassnet.export.onnx": ("export_onnx",),
+    "glassnet.files.checkpoints": ("Checkpointer",),
+    "glassnet.files.model_file": ("Model",),
+    "glassnet.nn.batchnorm": ("BatchNorm",),
+    "glassnet.nn.dropout": ("Dropout",),
+    "glassnet.nn.gradcheck": ("GradientCheckResult", "check_gradients"),
+    "glassnet.nn.initializers": ("Initializer", "he", "normal", "xavier", "zeros"),
+    "glassnet.nn.layers": ("Dense", "Layer", "LeakyReLU", "ReLU", "Sigmoid", "Tanh"),
+    "glassnet.nn.losses": ("BinaryCrossEntropy", "Loss", "MeanSquaredError", "SoftmaxCrossEntropy"),
+    "glassnet.nn.network": ("Network",),
+    "glassnet.optim.averages": ("ExponentialMovingAverage",),
+    "glassnet.optim.optimizers": ("SGD", "Adam", "Momentum", "Optimizer", "RMSprop"),
+    "glassnet.optim.schedules": ("Constant", "ExponentialDecay", "InverseTimeDecay", "Schedule", "StepDecay"),
+    "glassnet.train.callbacks": ("Callback", "ConvergenceStopping", "EarlyStopping"),
+    "glassnet.train.history": ("History",),
+    "glassnet.train.loop": ("fit",),
+    "glassnet.train.progress": ("ProgressReporter",),
+}
+_LAZY = {name: module for module, names in _PUBLIC_MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> object:
     if name in _LAZY:
-        from importlib import import_module
-
-        value = getattr(import_module(_LAZY[name]), name)
+        value = getattr(_import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """Only the public names (``__all__``), not the helpers of this module or its loaded submodules."""
+    return list(__all__)
 
 
 __all__ = [
@@ -47,6 +57,7 @@ __all__ = [
     "Checkpointer",
     "ConfigError",
     "Constant",
+    "ConvergenceStopping",
     "DataError",
     "Dense",
     "Dropout",
@@ -81,6 +92,7 @@ __all__ = [
     "TrainingDiverged",
     "__version__",
     "check_gradients",
+    "export_onnx",
     "fit",
     "he",
     "load",

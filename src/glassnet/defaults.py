@@ -6,8 +6,13 @@ the lessons and the lab read these names; ``tests/test_defaults.py`` checks that
 
 from __future__ import annotations
 
-#: passes over the training rows
+#: passes over the training rows when a fixed number is asked for (``Network.fit``, ``--epochs``)
 EPOCHS = 40
+#: convergence-based stopping (the default of the estimators and ``glassnet train``): stop once the training
+#: cost has not fallen below its best − TOL for N_ITER_NO_CHANGE epochs in a row, or after MAX_EPOCHS epochs
+TOL = 1e-4
+N_ITER_NO_CHANGE = 10
+MAX_EPOCHS = 200
 #: rows per mini-batch (1 = stochastic gradient descent; None in ``fit`` = the whole batch)
 BATCH_SIZE = 32
 #: seeds weights, shuffling, dropout masks, data splits and generated data sets

@@ -27,22 +27,27 @@ if TYPE_CHECKING:
     from glassnet.train.history import History
 
 
-def _figure(width: float, height: float, columns: int = 1, rows: int = 1) -> tuple["Figure", Any]:
-    """A figure and its ``rows × columns`` axes, flattened row by row into one array."""
+def new_figure(width: float, height: float, columns: int = 1, rows: int = 1) -> tuple["Figure", Any]:
+    """A figure (inches, 100 dpi, constrained layout) and its ``rows × columns`` axes, flattened row by row."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
     return figure, figure.subplots(rows, columns, squeeze=False).ravel()
 
 
-def save_figure(figure: "Figure", path: str | Path) -> None:
-    """Render ``figure`` to PNG with the Agg canvas and write it atomically to ``path``."""
+def figure_png(figure: "Figure") -> bytes:
+    """``figure`` rendered to PNG bytes with the Agg canvas."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(figure)
     buffer = _bytes_io.BytesIO()
     figure.savefig(buffer, format="png")
-    write_bytes_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def save_figure(figure: "Figure", path: str | Path) -> None:
+    """Render ``figure`` to PNG with the Agg canvas and write it atomically to ``path``."""
+    write_bytes_atomic(path, figure_png(figure))
 
 
 def _records(history: "History | Sequence[dict[str, Any]]") -> list[dict[str, Any]]:
@@ -57,7 +62,7 @@ def curves_figure(history: "History | Sequence[dict[str, Any]]", title: str = "L
     records = _records(history)
     epochs = [record["epoch"] + 1 for record in records]
     score = "r2" if any(record.get("r2") is not None for record in records) else "accuracy"
-    figure, (cost_axes, score_axes) = _figure(10, 4, columns=2)
+    figure, (cost_axes, score_axes) = new_figure(10, 4, columns=2)
     panels = ((cost_axes, "cost", "cost J (mean loss + L2 term)"), (score_axes, score, "R²" if score == "r2" else "accuracy"))
     for axes, key, label in panels:
         for prefix, name, style in (("", "train", "-"), ("dev_", "dev", "--")):
@@ -95,6 +100,24 @@ def boundary_figure(
     ``transform`` (e.g. the fitted scaler's ``transform``) maps raw points to network inputs, so the
     axes show the data in its own units. Binary networks shade by P(class 1) with the 0.5 contour.
     """
+    figure, (axes,) = new_figure(6.5, 5.5)
+    draw_boundary(axes, network, X, y, transform, class_names, feature_names, title, resolution, colorbar=True)
+    return figure
+
+
+def draw_boundary(
+    axes: Any,
+    network: "Network",
+    X: np.ndarray,
+    y: np.ndarray,
+    transform: Any = None,
+    class_names: Sequence[str] = (),
+    feature_names: Sequence[str] = ("x1", "x2"),
+    title: str = "Decision boundary",
+    resolution: int = 300,
+    colorbar: bool = False,
+) -> None:
+    """Draw :func:`boundary_figure`'s picture into ``axes`` (several boundaries can share one figure)."""
     from matplotlib import colormaps
 
     X = np.asarray(X, dtype=np.float64)
@@ -110,12 +133,12 @@ def boundary_figure(
     probabilities = network.predict_proba(np.asarray(inputs, dtype=network.dtype))
     classes = probabilities.shape[1]
     names = list(class_names) if len(class_names) == classes else [str(k) for k in range(classes)]
-    figure, (axes,) = _figure(6.5, 5.5)
     colormap = "coolwarm" if classes == 2 else "tab10"
     if classes == 2:
         shading = axes.contourf(grid_x, grid_y, probabilities[:, 1].reshape(grid_x.shape), levels=np.linspace(0, 1, 11), cmap=colormap, alpha=0.6)
         axes.contour(grid_x, grid_y, probabilities[:, 1].reshape(grid_x.shape), levels=[0.5], colors="black", linewidths=1.2)
-        figure.colorbar(shading, ax=axes, label=f"P({names[1]})")
+        if colorbar:
+            axes.figure.colorbar(shading, ax=axes, label=f"P({names[1]})")
     else:
         region = np.argmax(probabilities, axis=1).reshape(grid_x.shape)
         axes.contourf(grid_x, grid_y, region, levels=np.arange(classes + 1) - 0.5, cmap=colormap, vmin=0, vmax=9, alpha=0.35)
@@ -128,7 +151,6 @@ def boundary_figure(
     axes.set_ylabel(feature_names[1])
     axes.set_title(title)
     axes.legend(title="class", loc="best", framealpha=0.85)
-    return figure
 
 
 def plot_decision_boundary(network: "Network", X: np.ndarray, y: np.ndarray, path: str | Path, **options: Any) -> None:
@@ -138,7 +160,7 @@ def plot_decision_boundary(network: "Network", X: np.ndarray, y: np.ndarray, pat
 
 def plot_learning_curve(curve: "LearningCurve", path: str | Path) -> Path:
     """Train and dev error against the number of training rows (see :mod:`glassnet.learning_curve`)."""
-    figure, (axes,) = _figure(6.0, 4.0)
+    figure, (axes,) = new_figure(6.0, 4.0)
     axes.plot(curve.sizes, curve.train_error, "o-", label="train error")
     axes.plot(curve.sizes, curve.dev_error, "s-", label="dev error")
     axes.set_xlabel("training rows")
@@ -151,8 +173,8 @@ def plot_learning_curve(curve: "LearningCurve", path: str | Path) -> Path:
     return Path(path)
 
 
-def plot_search(result: "SearchResult", space: "SearchSpace", path: str | Path) -> Path:
-    """Dev error against each searched hyperparameter, one panel each, coloured by round.
+def plot_search(result: "SearchResult", space: "SearchSpace", path: str | Path, error_label: str = "dev error") -> Path:
+    """Dev error (``error_label``: ``dev 1 − R²`` for regression) against each searched hyperparameter, one panel each, coloured by round.
 
     A log range gets a log axis; a ``one-minus-log`` range (β near 1) is drawn against 1 − β on a log
     axis; a choice gets one column per value. Failed trials are left out (their count is in the title).
@@ -161,7 +183,7 @@ def plot_search(result: "SearchResult", space: "SearchSpace", path: str | Path) 
     done = [t for t in result.trials if t.ok]
     columns = min(3, max(1, len(names)))
     rows = max(1, math.ceil(len(names) / columns))
-    figure, panels = _figure(4.0 * columns, 3.2 * rows, columns, rows)
+    figure, panels = new_figure(4.0 * columns, 3.2 * rows, columns, rows)
     errors = [t.dev_error for t in done]
     rounds = [t.round for t in done]
     for axes, name in zip(panels, names):
@@ -179,7 +201,7 @@ def plot_search(result: "SearchResult", space: "SearchSpace", path: str | Path) 
         if distribution.log_axis:
             axes.set_xscale("log")
         axes.set_xlabel(label)
-        axes.set_ylabel("dev error")
+        axes.set_ylabel(error_label)
         axes.grid(alpha=0.3)
     for axes in panels[len(names):]:
         axes.set_visible(False)

@@ -18,10 +18,23 @@ _REGISTRY: dict[str, dict[str, type]] = {}
 
 
 def register(kind: str) -> Callable[[type[T]], type[T]]:
-    """Class decorator: make ``cls`` buildable by :func:`deserialize` under ``kind`` (e.g. ``"layer"``)."""
+    """Class decorator: make ``cls`` buildable by :func:`deserialize` under ``kind`` (e.g. ``"layer"``).
+
+    A name belongs to one class: registering a different class under a name already taken raises
+    :class:`ConfigError` (otherwise a user's ``Dense`` would silently replace glassnet's for every later
+    config and model file). Registering the same class again — or its reloaded twin, same module and
+    qualified name — is allowed.
+    """
 
     def decorator(cls: type[T]) -> type[T]:
-        _REGISTRY.setdefault(kind, {})[cls.__name__] = cls
+        classes = _REGISTRY.setdefault(kind, {})
+        taken = classes.get(cls.__name__)
+        if taken is not None and (taken.__module__, taken.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise ConfigError(
+                f"Cannot register {cls.__module__}.{cls.__qualname__} as {kind} {cls.__name__!r}: the name belongs to "
+                f"{taken.__module__}.{taken.__qualname__}. Give the class another name."
+            )
+        classes[cls.__name__] = cls
         return cls
 
     return decorator

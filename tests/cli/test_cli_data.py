@@ -79,8 +79,13 @@ def test_predict_writes_the_class_names(tmp_path, fruit_csv, fruit_run):
 
 
 def test_evaluate_reports_accuracy_and_confusion_matrix(fruit_csv, fruit_run):
-    out, _ = fruit_run
-    result = invoke("evaluate", out / "model.safetensors", "--data", fruit_csv[0], "--json")
+    out, trained = fruit_run
+    # the file the model was trained on: by default its 60 test rows, scored as train scored them
+    default = json.loads(invoke("evaluate", out / "model.safetensors", "--data", fruit_csv[0], "--json").stdout)
+    assert default["split"] == "test" and default["rows"] == 60 and default["accuracy"] == trained["test_accuracy"]
+    dev = json.loads(invoke("evaluate", out / "model.safetensors", "--data", fruit_csv[0], "--split", "dev", "--json").stdout)
+    assert dev["rows"] == 60 and dev["accuracy"] == trained["dev_accuracy"]
+    result = invoke("evaluate", out / "model.safetensors", "--data", fruit_csv[0], "--split", "all", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     matrix = np.array(report["confusion_matrix"])
@@ -104,7 +109,7 @@ def test_regression_end_to_end(tmp_path):
     predicted = invoke("predict", tmp_path / "run" / "model.safetensors", "--data", path)
     values = np.array([float(line) for line in predicted.stdout.splitlines()[1:]])
     assert predicted.stdout.startswith("prediction\n") and np.corrcoef(values, price)[0, 1] > 0.98
-    evaluated = json.loads(invoke("evaluate", tmp_path / "run" / "model.safetensors", "--data", path, "--json").stdout)
+    evaluated = json.loads(invoke("evaluate", tmp_path / "run" / "model.safetensors", "--data", path, "--split", "all", "--json").stdout)
     assert evaluated["r2"] > 0.95 and evaluated["mse"] == pytest.approx(np.mean((values - price) ** 2), rel=1e-4)
 
 
@@ -116,7 +121,7 @@ def test_moons_run_writes_a_decision_boundary(tmp_path):
 
 def test_datasets_lists_every_bundled_set_with_sizes():
     rows = json.loads(invoke("datasets", "--json").stdout)
-    assert [row["name"] for row in rows] == ["digits", "breast-cancer", "iris", "wine", "moons", "circles", "flower"]
+    assert [row["name"] for row in rows] == ["digits", "breast-cancer", "iris", "wine", "moons", "circles", "flower", "xor", "spiral", "blobs"]
     assert rows[1] == {"name": "breast-cancer", "rows": 569, "features": 30, "task": "binary", "classes": 2}
     assert "flower" in invoke("datasets").stdout
 
@@ -154,7 +159,7 @@ def test_resume_continues_a_run_bit_exactly(tmp_path):
     assert set(a) == set(b) and all(np.array_equal(a[name], b[name]) for name in a)
     assert (tmp_path / "straight" / "history.csv").read_text().count("\n") == (tmp_path / "split" / "history.csv").read_text().count("\n") == 7
     refused = invoke("train", "--resume", tmp_path / "split", "--layers", "4")
-    assert refused.exit_code == 2 and "only --epochs, --json, --quiet, --data and --allow-changed-data" in refused.output and "--layers" in refused.output
+    assert refused.exit_code == 2 and "only --epochs, --max-epochs, --json, --quiet, --data and --allow-changed-data" in refused.output and "--layers" in refused.output
     missing = invoke("train", "--resume", tmp_path / "nothing")
     assert missing.exit_code == 2 and "no checkpoint" in missing.output
 
@@ -269,3 +274,54 @@ def test_regression_with_a_one_row_split_prints_strict_json_and_a_table(tmp_path
     table = invoke("train", "--data", path, "--epochs", "2", "--quiet")
     assert table.exit_code == 0, table.output
     assert "n/a" in table.stdout
+
+
+@pytest.fixture(scope="module")
+def house_prices(tmp_path_factory):
+    """400 houses priced around 2e5: linear in four features plus noise (LinearRegression: test R² 0.976)."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 4)) * [1.0, 20.0, 5.0, 0.3]
+    price = 2e5 + X @ [3e4, -800.0, 2e3, 1e4] + rng.normal(scale=5e3, size=400)
+    path = tmp_path_factory.mktemp("houses") / "houses.csv"
+    np.savetxt(path, np.column_stack([X, price]), delimiter=",", header="rooms,age,garden,distance,price", comments="", fmt="%.6f")
+    return path
+
+
+def linear_regression_test_r2(path):
+    from sklearn.linear_model import LinearRegression
+
+    from glassnet.data.readers import load_data
+    from glassnet.data.splits import split_dataset
+
+    splits = split_dataset(load_data(str(path)), seed=0)
+    return LinearRegression().fit(splits.X_train, splits.y_train).score(splits.X_test, splits.y_test)
+
+
+def test_house_prices_reach_linear_regression_with_the_defaults_and_predict_in_dollars(tmp_path, house_prices):
+    result = invoke("train", "--data", house_prices, "--out", tmp_path / "run", "--json", "--quiet")
+    assert result.exit_code == 0, result.output
+    report, reference = json.loads(result.stdout), linear_regression_test_r2(house_prices)
+    assert reference > 0.9 and report["test_r2"] >= reference - 0.02, (report["test_r2"], reference)
+    evaluated = json.loads(invoke("evaluate", tmp_path / "run" / "model.safetensors", "--data", house_prices, "--json").stdout)
+    assert evaluated["r2"] > reference - 0.02 and evaluated["mse"] < 1e8  # on the price scale: errors of ~5e3 dollars
+    unscaled = json.loads(invoke("train", "--data", house_prices, "--no-scale-target", "--epochs", "40", "--json", "--quiet").stdout)
+    assert unscaled["test_r2"] < 0.0  # what the defaults gave before: the output cannot climb to 2e5
+
+
+def test_a_converging_run_resumes_exactly_and_a_finished_one_says_so(tmp_path):
+    args = ["--data", "wine", "--layers", "8", "--learning-rate", "0.02", "--quiet", "--json"]
+    straight = json.loads(invoke("train", *args, "--out", tmp_path / "straight").stdout)
+    assert straight["epochs_run"] == 110 and straight["stopped"].startswith("converged")  # this run converges after 110 epochs
+    assert invoke("train", *args, "--max-epochs", "105", "--out", tmp_path / "split").exit_code == 0
+    assert latest_checkpoint(tmp_path / "split" / "checkpoints").callback_states[0]["waited"] == 5  # the cut is inside a plateau
+    resumed = invoke("train", "--resume", tmp_path / "split", "--max-epochs", "200", "--json", "--quiet")
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads(resumed.stdout)["epochs_run"] == 110 and json.loads(resumed.stdout)["stopped"] == straight["stopped"]
+    a, b = load_file(tmp_path / "straight" / "model.safetensors"), load_file(tmp_path / "split" / "model.safetensors")
+    assert all(np.array_equal(a[name], b[name]) for name in a)
+    complete = invoke("train", "--resume", tmp_path / "split")
+    assert complete.exit_code == 0 and complete.output.strip().endswith("the run is already complete (converged after 110 epochs); "
+                                                                         "nothing to train. Give --epochs N above 110 to train on.")
+    too_few = invoke("train", "--resume", tmp_path / "split", "--epochs", "110")
+    assert too_few.exit_code == 2 and too_few.output.count("\n") == 1
+    assert "--epochs 110: the run in" in too_few.output and "has already trained 110 epochs" in too_few.output

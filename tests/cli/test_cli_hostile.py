@@ -16,6 +16,8 @@ from click.testing import CliRunner
 import glassnet
 from glassnet.cli.main import main
 from glassnet.cli.safe_output import csv_cell, escape_controls, r_squared
+from glassnet.data.readers import load_data
+from glassnet.data.splits import split_indices
 from glassnet.estimators.models import GlassClassifier
 from glassnet.files.checkpoints import FORMAT as CHECKPOINT_FORMAT
 from glassnet.files.checkpoints import checkpoint_paths
@@ -152,7 +154,14 @@ def test_non_finite_outputs_are_an_error_naming_the_rows(tmp_path, blobs):
     for array in model.network.parameters().values():
         array[...] = 3e37  # finite weights whose products overflow on every row
     glassnet.save(model, tmp_path / "huge.safetensors")
-    one_error_line(invoke("evaluate", tmp_path / "huge.safetensors", "--data", blobs), "not finite", "row(s): 1, 2, 3")
+    one_error_line(invoke("evaluate", tmp_path / "huge.safetensors", "--data", blobs, "--split", "all"), "not finite", "row(s): 1, 2, 3")
+    # by default evaluate scores the test rows of the model's own split: the message names them as rows of the data
+    recipe = model.split
+    test_rows = np.sort(split_indices(load_data(str(blobs)).y, True, recipe.fractions, recipe.seed, recipe.train_dev)["test"])
+    result = invoke("evaluate", tmp_path / "huge.safetensors", "--data", blobs)
+    one_error_line(result, "not finite", "row(s): ")
+    named = [int(n) for n in result.output.split("row(s): ")[1].split(";")[0].replace(", ...", "").split(", ")]
+    assert named == sorted(named) and set(named) <= {row + 1 for row in test_rows} and named != list(range(1, len(named) + 1))
 
 
 def test_a_value_beyond_float32_is_one_line_for_train_and_predict(tmp_path, blobs):

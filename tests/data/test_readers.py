@@ -1,11 +1,14 @@
-"""Data: bundled and generated sets, CSV/NPZ files with every bad-input check, splits and task inference."""
+"""Data: bundled set names in ``load_data``, CSV/NPZ files with every bad-input check, splits and task inference.
+
+The bundled sets themselves are tested in ``test_bundled.py``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from glassnet.data.bundled import BUNDLED, describe_bundled, load_dataset, make_flower
+from glassnet.data.bundled import load_dataset
 from glassnet.data.dataset import Dataset
 from glassnet.data.readers import encode_target, labels_to_indices, load_csv, load_data, read_features_csv
 from glassnet.data.splits import parse_split, split_dataset
@@ -18,39 +21,6 @@ def write(path, text):
 
 
 # ---------------------------------------------------------------------------------------------- bundled sets
-@pytest.mark.parametrize("name", BUNDLED)
-def test_every_bundled_set_loads_as_finite_float32_with_class_indices(name):
-    dataset = load_dataset(name)
-    assert dataset.X.dtype == np.float32 and dataset.X.ndim == 2 and np.all(np.isfinite(dataset.X))
-    assert dataset.y.shape == (dataset.X.shape[0],)
-    assert set(np.unique(dataset.y)) == set(range(len(dataset.class_names)))
-    assert len(dataset.feature_names) == dataset.X.shape[1]
-
-
-def test_describe_bundled_reports_true_sizes():
-    rows = {row["name"]: row for row in describe_bundled()}
-    assert list(rows) == list(BUNDLED)
-    assert (rows["digits"]["rows"], rows["digits"]["features"], rows["digits"]["classes"]) == (1797, 64, 10)
-    assert (rows["iris"]["rows"], rows["iris"]["features"], rows["iris"]["classes"]) == (150, 4, 3)
-    assert (rows["flower"]["rows"], rows["flower"]["features"], rows["flower"]["task"]) == (400, 2, "binary")
-
-
-@pytest.mark.parametrize("name", ["moons", "circles", "flower"])
-def test_generated_sets_are_seeded(name):
-    a, b, c = load_dataset(name, seed=3), load_dataset(name, seed=3), load_dataset(name, seed=4)
-    assert np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y)
-    assert not np.array_equal(a.X, c.X)
-
-
-def test_flower_without_noise_lies_on_the_rose_curve():
-    # With noise 0 every point of class j is (r·sin t, r·cos t), r = 4·sin(4t), t evenly spaced in [3.12j, 3.12(j+1)].
-    X, y = make_flower(n_samples=10, noise=0.0, seed=0)
-    for label in (0, 1):
-        t = np.linspace(3.12 * label, 3.12 * (label + 1), 5)
-        r = 4.0 * np.sin(4.0 * t)
-        assert np.allclose(X[y == label], np.column_stack([r * np.sin(t), r * np.cos(t)]))
-
-
 def test_bundled_name_rejects_target_and_regression():
     with pytest.raises(DataError, match="--target applies to CSV"):
         load_data("iris", target="species")
@@ -225,3 +195,27 @@ def test_too_few_rows_for_the_split_is_a_clear_error():
     tiny = Dataset("tiny.csv", np.arange(8, dtype=np.float32).reshape(4, 2), np.array([0, 1, 0, 1]), "binary", ["a", "b"])
     with pytest.raises(DataError, match=r"tiny\.csv: 4 rows are too few for a 0\.6/0\.2/0\.2 train/dev/test split"):
         split_dataset(tiny)
+
+
+# ---------------------------------------------------------------------------------------------- unnamed columns, drop
+def test_a_saved_row_index_is_refused_with_a_hint_and_can_be_dropped(tmp_path):
+    from glassnet.data.readers import check_column_names
+
+    text = ",a,b,kind\n0,1.0,2.0,x\n1,2.0,1.0,y\n2,1.5,1.0,x\n3,0.5,2.5,y\n"
+    path = write(tmp_path / "indexed.csv", text)
+    with pytest.raises(DataError, match=r"column 1 has an empty name.*to_csv\(index=False\).*--drop ''") as info:
+        load_csv(path)
+    assert "\n" not in str(info.value)
+    dataset = load_data(str(path), drop=[""])
+    assert dataset.feature_names == ["a", "b"] and dataset.X.shape == (4, 2)
+    renamed = write(tmp_path / "unnamed.csv", text.replace(",a,b", "Unnamed: 0,a,b", 1))
+    with pytest.raises(DataError, match="the name 'Unnamed: 0'"):
+        load_data(str(renamed))
+    assert load_csv(renamed, drop=["Unnamed: 0"]).feature_names == ["a", "b"]
+    check_column_names(["Unnamed", "Unnamed: x", "a"], "f.csv")  # ordinary names pass
+    with pytest.raises(DataError, match="no column named 'zz' to drop"):
+        load_csv(path, drop=["", "zz"])
+    with pytest.raises(DataError, match="both the target and dropped"):
+        load_csv(path, target="kind", drop=["", "kind"])
+    with pytest.raises(DataError, match="--drop applies to CSV"):
+        load_data("iris", drop=["x"])

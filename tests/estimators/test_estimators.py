@@ -425,7 +425,7 @@ def test_save_and_load_a_fitted_classifier_in_the_safe_format(tmp_path, iris, mo
     np.testing.assert_array_equal(loaded.predict_proba(frame), classifier.predict_proba(frame))
     np.testing.assert_array_equal(loaded.predict(frame), classifier.predict(frame))
     assert loaded.n_iter_ == 10 and loaded.loss_curve_ == classifier.loss_curve_
-    loaded.partial_fit(frame, names)  # a loaded estimator trains on (with fresh optimizer moments)
+    loaded.partial_fit(frame, names)  # a loaded estimator trains on (with its optimizer moments)
     assert loaded.n_iter_ == 11
 
 
@@ -510,3 +510,105 @@ def test_ctrl_c_during_fit_or_partial_fit_keeps_the_fitted_estimator_whole(monke
     with pytest.raises(KeyboardInterrupt):
         fresh.fit(X, y)
     assert not hasattr(fresh, "network_") and not hasattr(fresh, "n_iter_")  # still unfitted, not half-fitted
+
+
+def house_prices(rows=400, seed=0):
+    """Prices of mean 2e5 linear in five features plus noise; LinearRegression's test R² is 0.983."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, 5))
+    y = 2e5 + 3e4 * (X @ np.array([1.0, -2.0, 0.5, 0.0, 1.5])) + rng.normal(scale=1e4, size=rows)
+    return train_test_split(X, y, random_state=0)
+
+
+def test_a_target_around_2e5_reaches_linear_regression_with_the_defaults():
+    from sklearn.linear_model import LinearRegression
+
+    X_train, X_test, y_train, y_test = house_prices()
+    reference = LinearRegression().fit(X_train, y_train).score(X_test, y_test)
+    model = make_pipeline(StandardScaler(), GlassRegressor(random_state=0)).fit(X_train, y_train)
+    regressor = model[-1]
+    assert model.score(X_test, y_test) >= reference - 0.02
+    assert regressor.target_scaler_.mean_ == pytest.approx([y_train.mean()]) and regressor.n_iter_ < regressor.max_iter
+    unscaled = make_pipeline(StandardScaler(), GlassRegressor(scale_target=False, epochs=40, random_state=0)).fit(X_train, y_train)
+    assert unscaled[-1].target_scaler_ is None and unscaled.score(X_test, y_test) < 0.0  # the output cannot climb to 2e5
+
+
+def test_a_saved_regressor_keeps_its_target_scaler_and_a_bad_one_is_refused(tmp_path):
+    X_train, X_test, y_train, _ = house_prices(rows=120)
+    regressor = GlassRegressor(hidden_layer_sizes=(8,), epochs=3, random_state=0).fit(X_train, y_train)
+    gn.save(regressor, tmp_path / "r.safetensors")
+    loaded = gn.load(tmp_path / "r.safetensors")
+    np.testing.assert_array_equal(loaded.target_scaler_.scale_, regressor.target_scaler_.scale_)
+    np.testing.assert_array_equal(loaded.predict(X_test), regressor.predict(X_test))
+    outputs = regressor.network_.forward(X_test).astype(np.float64)[:, 0]  # ŷ = σ·f(x) + μ
+    np.testing.assert_allclose(loaded.predict(X_test), outputs * regressor.target_scaler_.scale_ + regressor.target_scaler_.mean_, rtol=1e-12)
+    description = estimator_description(regressor)
+    description["fitted"]["target_scaler"]["scale"] = [0.0]
+    with pytest.raises(DataError, match="positive scales"):
+        estimator_from_description(json.loads(json.dumps(description)), regressor.network_)
+
+
+def test_by_default_training_stops_when_the_cost_stops_improving(iris):
+    classifier = GlassClassifier(hidden_layer_sizes=(8,), learning_rate=0.05, random_state=0).fit(*iris)
+    curve, tol, patience = classifier.loss_curve_, classifier.tol, classifier.n_iter_no_change
+    assert classifier.n_iter_ == len(curve) < classifier.max_iter and classifier.t_ == classifier.n_iter_ * len(iris[1])
+    assert all(curve[i] > min(curve[:i]) - tol for i in range(len(curve) - patience, len(curve)))
+    assert classifier.best_loss_ == min(curve)
+    fixed = GlassClassifier(hidden_layer_sizes=(8,), learning_rate=0.05, epochs=7, random_state=0).fit(*iris)
+    assert fixed.n_iter_ == 7 and fixed.loss_curve_ == curve[:7]  # a fixed number of epochs: the same run, cut
+
+
+def test_reaching_max_iter_warns_with_scikit_learns_convergence_warning(iris):
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        classifier = GlassClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(*iris)
+    assert classifier.n_iter_ == 3
+    for value, name in ((0, "max_iter"), (-1.0, "tol"), (0, "n_iter_no_change")):
+        with pytest.raises(ConfigError, match=name):
+            GlassClassifier(**{name: value}).fit(*iris)
+
+
+@pytest.mark.parametrize("estimator_class", [GlassClassifier, GlassRegressor])
+def test_fit_3_save_load_and_partial_fit_twice_equals_fit_5_bit_for_bit(tmp_path, estimator_class, iris):
+    X, y = iris[0], iris[1] if estimator_class is GlassClassifier else iris[0][:, 0] * 3.0 + iris[1]
+    settings = dict(hidden_layer_sizes=(8,), optimizer="adam", decay="inverse-time", random_state=0)
+    straight = estimator_class(epochs=5, **settings).fit(X, y)
+    first = estimator_class(epochs=3, **settings).fit(X, y)
+    gn.save(first, tmp_path / "three.safetensors")
+    loaded = gn.load(tmp_path / "three.safetensors")
+    assert loaded.optimizer_state_["t"] == first.optimizer_state_["t"] > 0
+    for _ in range(2):
+        loaded.partial_fit(X, y)
+    for name, array in straight.network_.state_arrays().items():
+        np.testing.assert_array_equal(loaded.network_.state_arrays()[name], array, err_msg=name)
+    assert loaded.loss_curve_ == straight.loss_curve_ and loaded.n_iter_ == 5
+
+
+def test_a_tampered_optimizer_state_in_an_estimator_file_is_refused(tmp_path, iris):
+    from glassnet.files.container import read_container, write_container
+
+    classifier = GlassClassifier(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(*iris)
+    gn.save(classifier, tmp_path / "c.safetensors")
+    parsed, tensors = read_container(tmp_path / "c.safetensors", "glassnet-estimator", ("config", "estimator"))
+    for change, match in (
+        (lambda p, t: p["estimator"]["training"].update(optimizer_scalars={"t": -1}), "non-negative integers"),
+        (lambda p, t: t.pop(next(name for name in t if name.startswith("optimizer.v."))), "optimizer moment v"),
+        (lambda p, t: p["estimator"]["training"].update(rng={"bit_generator": "MT19937"}), "generator state"),
+    ):
+        changed, arrays = json.loads(json.dumps(parsed)), dict(tensors)
+        change(changed, arrays)
+        write_container(tmp_path / "bad.safetensors", "glassnet-estimator", changed, arrays)
+        with pytest.raises(ModelFileError, match=match):
+            gn.load(tmp_path / "bad.safetensors")
+
+
+def test_mlp_classifier_attributes_compute_the_predictions_and_are_read_only(iris):
+    X, y = iris
+    classifier = GlassClassifier(hidden_layer_sizes=(5,), epochs=4, random_state=0).fit(X, y == 2)
+    (W1, W2), (b1, b2) = classifier.coefs_, classifier.intercepts_
+    assert [W.shape for W in classifier.coefs_] == [(4, 5), (5, 1)] and [b.shape for b in classifier.intercepts_] == [(5,), (1,)]
+    logits = np.maximum(X @ W1 + b1, 0.0) @ W2 + b2  # what MLPClassifier users compute from coefs_/intercepts_
+    np.testing.assert_allclose(logits[:, 0], classifier.decision_function(X), rtol=1e-12)
+    with pytest.raises(ValueError, match="read-only"):
+        W1[0, 0] = 1.0
+    assert classifier.n_iter_ == 4 and classifier.t_ == 4 * len(y) and classifier.best_loss_ == min(classifier.loss_curve_)
+    assert not hasattr(GlassClassifier(), "coefs_")

@@ -247,3 +247,41 @@ def test_a_fresh_run_in_a_folder_of_a_longer_earlier_run_replaces_its_checkpoint
     newest = latest_checkpoint(tmp_path)
     assert newest.epoch == 2 and newest.network_config == network.get_config()
     assert np.array_equal(newest.arrays["layers.0.W"], network.parameters()["layers.0.W"])
+
+
+def test_an_interrupted_run_with_early_stopping_resumes_to_the_uninterrupted_result(wine, tmp_path):
+    """Early stopping with min_delta 0.005 stops this run after 41 epochs (best: the 37th, index 36); a cut after
+    39 epochs, with the patience counter at 2, must resume with that counter and the best epoch's weights."""
+
+    def run(epochs, directory=None, resume=False):
+        stopper = gn.EarlyStopping(patience=4, min_delta=0.005)
+        checkpoint = None if directory is None else Checkpointer(directory, resume=resume, callbacks=[stopper])
+        result = train(wine, epochs, callbacks=[stopper], checkpoint=checkpoint)
+        return result, stopper
+
+    (straight_network, straight_history), straight_stopper = run(100)
+    assert len(straight_history) == 41 and straight_stopper.best_epoch == 36
+    (_, first_history), first_stopper = run(39, tmp_path)
+    assert first_stopper.get_state()["waited"] == 2 and read_checkpoint(checkpoint_paths(tmp_path)[0]).callback_states[0]["waited"] == 2
+    (network, history), stopper = run(100 - 39, tmp_path, resume=True)
+    assert len(history) == 41 and history.stopped_early and stopper.best_epoch == 36
+    assert np.array_equal(network.flat_parameters, straight_network.flat_parameters)  # the best epoch's weights, bit for bit
+    with pytest.raises(ConfigError, match="keeps the state of 1 callbacks; this run has 0"):
+        train(wine, 1, checkpoint=Checkpointer(tmp_path, resume=True))
+
+
+def test_a_tampered_callback_state_in_a_checkpoint_is_refused(wine, tmp_path):
+    stopper = gn.EarlyStopping(patience=4)
+    train(wine, 2, callbacks=[stopper], checkpoint=Checkpointer(tmp_path, callbacks=[stopper]))
+    state = read_checkpoint(checkpoint_paths(tmp_path)[0])
+    assert set(state.callback_states[0]["best_weights"]) == set(state.arrays)
+    network, optimizer, schedule = make_run()
+    network = state.build_network()
+    optimizer_state = state.apply(network, optimizer)
+    state.callback_states[0]["waited"] = -1
+    save_checkpoint(tmp_path, network, optimizer, optimizer_state, schedule, 3, state.history, callback_states=state.callback_states)
+    resumed = gn.EarlyStopping()
+    with pytest.raises(ModelFileError, match="checkpoint-000003.safetensors: EarlyStopping state must hold"):
+        train(wine, 1, callbacks=[resumed], checkpoint=Checkpointer(tmp_path, resume=True, callbacks=[resumed]))
+    with pytest.raises(ConfigError, match="keeps no state"):
+        Callback().set_state({"waited": 1})

@@ -177,5 +177,5 @@ def test_optimizer_scalars_must_be_the_optimizers_own(tmp_path, checkpoint_file)
     state = read_checkpoint(tmp_path / "bad.safetensors")
     network = build_network(2, (4,), "relu", "binary", seed=0)
     network.build(2)
-    with pytest.raises(ModelFileError, match="optimizer scalars"):
+    with pytest.raises(ModelFileError, match="optimizer.s scalar state"):
         state.apply(network, build_optimizer("adam", 0.01))

@@ -259,3 +259,27 @@ def test_saved_file_is_plain_safetensors_without_pickle(tmp_path, small):
     arrays = load_file(path)  # any safetensors reader sees named arrays and nothing else
     assert set(arrays) == set(tensors) and all(np.array_equal(arrays[n], tensors[n]) for n in tensors)
     assert b"\x80\x04" not in path.read_bytes()[:8]  # not a pickle stream
+
+
+# ---------------------------------------------------------------------------------------------- split recipe
+def test_the_split_recipe_round_trips_and_is_checked_on_read(tmp_path, small):
+    from glassnet.data.splits import SplitRecipe
+
+    config, tensors = small
+    network = gn.Network.from_config({**config, "input_units": None}).build(5)
+    dataset = load_dataset("iris")
+    recipe = SplitRecipe.of(dataset, (0.6, 0.2, 0.2), 3, 0.1, ("id",))
+    gn.save(model_file.Model(network, split=recipe), tmp_path / "m.safetensors")
+    loaded = gn.load(tmp_path / "m.safetensors").split
+    assert loaded == recipe and loaded.matches(dataset.X, dataset.y) and not loaded.matches(dataset.X[1:], dataset.y[1:])
+    assert gn.load(rewrite(tmp_path, config, tensors)).split is None  # a file from before the recipe still loads
+    hostile = {**recipe.to_dict(), "fractions": [0.6, 0.2, 0.3]}
+    path = tmp_path / "bad.safetensors"
+    container.write_container(path, model_file.FORMAT, {"config": config, "preprocessing": None, "labels": {}, "split": hostile}, tensors)
+    with pytest.raises(ModelFileError, match="split recipe"):
+        gn.load(path)
+    data = (tmp_path / "m.safetensors").read_bytes()
+    changed = edit_metadata(data, "split", lambda text: text.replace('"seed": 3', '"seed": 4'))
+    (tmp_path / "changed.safetensors").write_bytes(changed)
+    with pytest.raises(ModelFileError, match="checksum"):  # the recipe is covered by the checksum
+        gn.load(tmp_path / "changed.safetensors")

@@ -292,13 +292,15 @@ def test_cli_batch_size_one_with_batchnorm_exits_2_with_one_line():
     assert "at least 2 rows" in result.output and "Traceback" not in result.output
 
 
-def test_fit_refuses_a_layout_that_leaves_a_one_row_batch_before_any_step():
+def test_fit_grows_a_batch_that_would_leave_one_row_and_refuses_what_cannot_grow():
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((9, 3)), rng.integers(0, 2, 9)
     network = gn.Network([gn.Dense(4, use_bias=False), gn.BatchNorm(), gn.ReLU(), gn.Dense(2)], gn.SoftmaxCrossEntropy(), seed=0)
     network.build(3)
     before = network.flat_parameters.copy()
-    with pytest.raises(gn.DataError, match=r"BatchNorm needs training batches of at least 2 rows.*batches of 4 leave a batch of 1"):
-        network.fit(X, y, gn.SGD(0.1), epochs=1, batch_size=4, verbose=0)
-    np.testing.assert_array_equal(network.flat_parameters, before)
-    network.fit(X, y, gn.SGD(0.1), epochs=1, batch_size=3, verbose=0)  # 3 + 3 + 3: fine
+    for batch_size, samples in ((1, 9), (4, 1)):  # batches of one row; one row in all: nothing to grow into
+        with pytest.raises(gn.DataError, match=rf"BatchNorm needs training batches of at least 2 rows.*{'batch_size=1' if samples == 9 else '1 sample'}"):
+            network.fit(X[:samples], y[:samples], gn.SGD(0.1), epochs=1, batch_size=batch_size, verbose=0)
+        np.testing.assert_array_equal(network.flat_parameters, before)  # refused before any step
+    history = network.fit(X, y, gn.SGD(0.1), epochs=1, batch_size=4, verbose=0)  # 4 + 4 + 1 would end on one row
+    assert history.optimizer_state["t"] == 2  # grown to batches of 5: 5 + 4

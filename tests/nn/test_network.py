@@ -7,7 +7,6 @@ import pytest
 
 import glassnet as gn
 from glassnet.errors import ConfigError, DataError
-from glassnet.nn.network import dense_weights
 
 
 def _mlp(**kwargs):
@@ -163,6 +162,17 @@ def test_bad_construction_is_a_config_error(make, match):
         make()
 
 
+def test_layers_of_another_network_are_refused_until_it_is_gone():
+    first = gn.Network([gn.Dense(3), gn.ReLU(), gn.Dense(2)], gn.SoftmaxCrossEntropy()).build(4)
+    with pytest.raises(ConfigError, match="already belongs to another network"):
+        gn.Network(first.layers, gn.SoftmaxCrossEntropy())
+    layers = first.layers
+    del first  # the layers belong to nobody once their network is gone
+    second = gn.Network(layers, gn.SoftmaxCrossEntropy()).build(4)
+    assert second.layers[0].params["W"].base is not None  # views into the new network's flat array
+    assert np.shares_memory(second.layers[0].params["W"], second.flat_parameters)
+
+
 def test_the_same_layer_object_twice_is_refused():
     relu = gn.ReLU()
     with pytest.raises(ConfigError, match="same layer object twice"):
@@ -199,11 +209,10 @@ def test_state_arrays_round_trip_and_mismatches_are_data_errors():
         target.load_state_arrays(wrong)
 
 
-def test_summary_and_dense_weights():
+def test_summary_and_repr():
     network = _mlp().build(5)
     summary = network.summary()
     assert "params=24" in summary and "params=15" in summary and "total trainable parameters: 39" in summary
-    assert [w.shape for w in dense_weights(network)] == [(5, 4), (4, 3)]
     assert repr(network).startswith("Network(layers=[Dense(")
 
 

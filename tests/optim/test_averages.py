@@ -9,6 +9,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.errors import ConfigError
+from glassnet.optim.averages import update_average as update_average
 
 
 def test_bias_corrected_average_by_hand():
@@ -76,3 +77,13 @@ def test_beta_outside_zero_one_is_a_config_error(beta):
 
 def test_config():
     assert gn.ExponentialMovingAverage(0.95, bias_correction=False).get_config() == {"beta": 0.95, "bias_correction": False}
+
+
+def test_update_average_is_the_step_in_place():
+    average, scratch = np.array([1.0, -2.0], dtype=np.float32), np.empty(2, dtype=np.float32)
+    result = update_average(average, np.array([4.0, 0.0], dtype=np.float32), 0.5, scratch)
+    assert result is average  # v ← 0.5·(1, −2) + 0.5·(4, 0) = (2.5, −1), no new array
+    np.testing.assert_array_equal(average, [2.5, -1.0])
+    raw = gn.ExponentialMovingAverage(beta=0.5, bias_correction=False)
+    raw.update(np.array([2.0, -4.0]))
+    np.testing.assert_array_equal(raw.update(np.array([4.0, 0.0])), [2.5, -1.0])  # the class takes the same step

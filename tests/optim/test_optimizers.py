@@ -192,6 +192,7 @@ def test_state_is_plain_data_that_resumes_bit_exactly(name):
         (lambda: gn.RMSprop(epsilon=-1.0), r"epsilon=-1\.0"),
         (lambda: gn.SGD("0.1"), r"learning_rate='0\.1'"),
         (lambda: gn.SGD(True), r"learning_rate=True"),
+        (lambda: gn.ExponentialMovingAverage(bias_correction="no"), r"bias_correction='no'"),
     ],
 )
 def test_bad_hyperparameters_name_the_value(make, match):

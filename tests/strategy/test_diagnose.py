@@ -1,17 +1,13 @@
-"""The bias/variance advisor, learning curves, and the diagnosis at the end of ``glassnet train``."""
+"""The bias/variance advisor and the diagnosis at the end of ``glassnet train`` (learning curves: ``test_learning_curve.py``)."""
 
 import json
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import glassnet as gn
-from glassnet.nn.builders import build_network
 from glassnet.cli.main import main
 from glassnet.strategy.diagnose import REMEDIES, diagnose
-from glassnet.strategy.learning_curve import learning_curve
-from glassnet.plots import plot_learning_curve
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -48,7 +44,7 @@ def test_train_1_dev_10_is_variance_and_bias_is_an_upper_bound_without_human_lev
     assert d.avoidable_bias == pytest.approx(1.0) and d.avoidable_bias_is_upper_bound
     assert any("upper bound" in note for note in d.notes)
     assert d.focus == ["variance"] and d.large == ["variance"]
-    assert d.remedies["variance"] == list(REMEDIES["variance"])
+    assert d.remedies["variance"] == [remedy.format(l2="l2", keep_prob="keep_prob", layers="hidden_layer_sizes") for remedy in REMEDIES["variance"]]
     assert d.remedies["variance"][0] == "Get more training data."
 
 
@@ -139,7 +135,7 @@ def test_cli_diagnose_json_and_text():
 def test_cli_diagnose_without_train_error_exits_2_with_one_line():
     result = CliRunner().invoke(main, ["diagnose", "--dev-error", "3"])
     assert result.exit_code == 2
-    assert result.output.strip() == "Error: diagnose needs the training error (train_error); every gap is measured from it."
+    assert result.output.strip() == "Error: diagnose needs the training error (--train-error); every gap is measured from it."
 
 
 def test_train_reports_the_diagnosis_of_its_own_errors():
@@ -169,40 +165,41 @@ def test_train_run_folder_holds_the_diagnosis_with_train_dev_and_the_learning_cu
     sizes = metrics["learning_curve"]["sizes"]
     assert len(sizes) == 5 and sizes == sorted(sizes) and len(set(sizes)) == 5
 
+# ------------------------------------------------------------------------------ remedies fit the run
+def test_remedies_take_the_run_settings_into_account():
+    from glassnet.cli.strategy import CLI_NAMES
+    from glassnet.strategy.diagnose import RunSettings
 
-# ------------------------------------------------------------------------------ learning curve
-def test_learning_curve_dev_error_falls_with_more_data_and_leaves_the_template_alone(tmp_path):
-    from glassnet.data.bundled import load_dataset
-    from glassnet.data.splits import split_dataset
-
-    splits = split_dataset(load_dataset("digits"), seed=0)
-    network = build_network(10, (32,), seed=0)
-    network.build(splits.X_train.shape[1])
-    before = network.flat_parameters.copy()
-    curve = learning_curve(network, gn.Adam(0.01), splits.X_train, splits.y_train, splits.X_dev, splits.y_dev, fractions=(0.05, 0.3, 1.0), epochs=4)
-    rows = len(splits.X_train)
-    assert curve.sizes == [int(np.ceil(0.05 * rows)), int(np.ceil(0.3 * rows)), rows]
-    assert np.array_equal(network.flat_parameters, before)
-    # 54 digits images cannot teach what 1077 do: the dev error must drop clearly, and the gap shrink.
-    assert curve.dev_error[0] > curve.dev_error[-1] + 0.1
-    assert curve.gap[0] > curve.gap[-1]
-    assert all(train <= dev for train, dev in zip(curve.train_error, curve.dev_error))
-    path = plot_learning_curve(curve, tmp_path / "lc.png")
-    assert path.read_bytes()[:8] == PNG_MAGIC
-
-
-def test_learning_curve_rejects_bad_fractions():
-    network = build_network(2, (), task="binary")
-    X, y = np.zeros((10, 2), np.float32), np.arange(10) % 2
-    with pytest.raises(gn.ConfigError, match=r"fractions in \(0, 1\]"):
-        learning_curve(network, gn.SGD(0.1), X, y, X, y, fractions=(0.0, 0.5))
+    adam = RunSettings(optimizer="adam", hidden=(64, 32), l2=0.0, keep_prob=1.0, epochs=40)
+    bias = diagnose(0.2, human_error=0.01, dev_error=0.21, settings=adam, names=CLI_NAMES).remedies["avoidable_bias"]
+    text = " ".join(bias)
+    assert "optimizer" not in text  # Adam is in use: no "use a better optimizer"
+    assert "regularisation" not in text  # none to remove
+    assert "this run's 64,32 → e.g. --layers 128,64" in text and "this run's 40 → e.g. --epochs 80" in text
+    sgd = RunSettings(optimizer="sgd", hidden=(16,), l2=0.01, keep_prob=0.8, epochs=10)
+    bias = " ".join(diagnose(0.2, human_error=0.01, dev_error=0.21, settings=sgd, names=CLI_NAMES).remedies["avoidable_bias"])
+    assert "momentum, RMSprop or Adam (--optimizer)" in bias
+    assert "a smaller L2 λ than 0.01 (--l2 0.001)" in bias and "a higher keep probability than 0.8 (--keep-prob 1.0)" in bias
+    variance = " ".join(diagnose(0.01, human_error=0.01, dev_error=0.2, settings=sgd, names=CLI_NAMES).remedies["variance"])
+    assert "the current λ is 0.01 → e.g. --l2 0.1" in variance and "smaller network than this run's 16 (e.g. --layers 8)" in variance
+    rmsprop = RunSettings(optimizer="rmsprop")
+    assert any("Use Adam instead of rmsprop (optimizer='adam')" in r for r in diagnose(0.2, dev_error=0.21, settings=rmsprop).remedies["avoidable_bias"])
 
 
-def test_learning_curve_with_batch_norm_avoids_a_last_batch_of_one_row():
-    # 30 rows at 0.5 → 15 rows, in batches of 7: 7 + 7 + 1, which BatchNorm cannot train on; the point takes 16 rows
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(30, 3)), np.tile([0, 1], 15)
-    network = gn.Network([gn.Dense(4, use_bias=False), gn.BatchNorm(), gn.ReLU(), gn.Dense(1)], gn.BinaryCrossEntropy(), seed=0)
-    curve = learning_curve(network, gn.Adam(0.01), X, y, X, y, fractions=(0.5, 1.0), epochs=1, batch_size=7)
-    assert curve.sizes == [16, 30]
-    assert all(0.0 <= error <= 1.0 for error in curve.train_error + curve.dev_error)
+def test_library_names_python_parameters_and_the_cli_names_flags():
+    python = " ".join(diagnose(0.2, dev_error=0.3).remedies["avoidable_bias"])
+    assert "(hidden_layer_sizes)" in python and "--" not in python
+    with pytest.raises(gn.ConfigError, match=r"Received: train_error=-0\.1"):
+        diagnose(-0.1)
+    result = CliRunner().invoke(main, ["diagnose", "--train-error", "-0.1"])
+    assert result.exit_code == 2 and result.output.strip() == "Error: --train-error expects an error rate ≥ 0. Received: --train-error -0.1"
+
+
+def test_no_gap_is_large_when_every_error_is_small():
+    # every error below 1 %, test accuracy 100 %: nothing to "work on first", but what to try for more
+    d = diagnose(0.0, dev_error=0.0083, test_error=0.0)
+    assert d.focus == [] and d.large == [] and d.remedies == {}
+    assert d.verdict == "No gap is large: the largest, variance, is 0.0083."
+    assert any("error analysis" in step for step in d.next_steps) and any("human_error" in step for step in d.next_steps)
+    assert "If you want more:" in d.to_text()
+    assert diagnose(0.0, dev_error=0.02).focus == ["variance"]  # 2 points is not small

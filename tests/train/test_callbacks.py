@@ -57,7 +57,7 @@ def test_early_stopping_restores_a_best_epoch_in_the_middle():
     X, y = _data()
     network = gn.Network([gn.Dense(4), gn.Tanh(), gn.Dense(1)], gn.BinaryCrossEntropy(), seed=0)
     script = ScriptedCost([5.0, 4.0, 3.0, 2.0, 2.5, 2.0, 2.7, 1.0, 0.5])  # best at epoch 3; 2.0 again is no improvement
-    stopper, snapshots = gn.EarlyStopping(patience=3, monitor="scripted_cost"), Snapshots()
+    stopper, snapshots = gn.EarlyStopping(patience=3, monitor="scripted_cost", mode="min"), Snapshots()
     history = network.fit(X, y, gn.SGD(0.1), epochs=9, batch_size=8, callbacks=[script, stopper, snapshots], verbose=0)
     assert len(history) == 7 and history.stopped_early and history.best_epoch == 3  # epochs 4, 5, 6 did not improve
     np.testing.assert_array_equal(network.flat_parameters, snapshots.weights[3])
@@ -104,10 +104,23 @@ def test_early_stopping_on_training_cost_never_stops_a_steady_descent():
     assert len(history) == 6 and not history.stopped_early
 
 
-@pytest.mark.parametrize(("options", "match"), [({"patience": 0}, "patience=0"), ({"min_delta": -1.0}, r"min_delta=-1\.0")])
+@pytest.mark.parametrize(("options", "match"), [
+    ({"patience": 0}, "patience=0"),
+    ({"min_delta": -1.0}, r"min_delta=-1\.0"),
+    ({"monitor": "dev_costt"}, "monitor='dev_costt'"),  # a typo fails at construction, not at the first epoch's end
+    ({"monitor": "dev_error", "mode": "auto"}, "monitor='dev_error'"),
+    ({"mode": "minimise"}, "mode='minimise'"),
+    ({"restore_best": "no"}, "restore_best='no'"),  # not True through bool()
+])
 def test_early_stopping_validates_its_arguments(options, match):
     with pytest.raises(ConfigError, match=match):
         gn.EarlyStopping(**options)
+
+
+@pytest.mark.parametrize(("monitor", "mode"), [("dev_cost", "min"), ("cost", "min"), ("dev_accuracy", "max"), ("r2", "max")])
+def test_early_stopping_takes_the_direction_from_the_metric_and_a_custom_one_from_mode(monitor, mode):
+    assert gn.EarlyStopping(monitor=monitor).mode == mode
+    assert gn.EarlyStopping(monitor="dev_error", mode="min").mode == "min"  # an error rate of your own is minimised
 
 
 def test_verbose_zero_prints_nothing(capsys):
@@ -142,7 +155,7 @@ def test_live_progress_bar_renders_and_stops():
     stream = io.StringIO()
     reporter = gn.ProgressReporter(stream=stream, live=True)
     gn.Network([gn.Dense(1)], gn.BinaryCrossEntropy(), seed=0).fit(X, y, epochs=2, callbacks=[reporter], verbose=0)
-    assert "2/2" in stream.getvalue() and reporter._progress is None
+    assert "2/2" in stream.getvalue() and reporter._live is None
 
 
 def test_format_logs():
@@ -201,3 +214,52 @@ def test_after_a_divergence_early_stopping_leaves_the_epoch_start_weights_as_the
                     callbacks=[snapshots, stopper], verbose=0)
     assert stopper.best_epoch is not None and stopper.best_epoch < 2  # a best epoch existed, and was not the last one
     np.testing.assert_array_equal(network.flat_parameters, snapshots.weights[2])  # the end of epoch 3 = start of epoch 4
+
+
+def feed(callback, costs, monitor="cost"):
+    """Run ``callback`` over epochs with these monitored values; return the epochs after which it asked to stop."""
+    stops = []
+    for epoch, value in enumerate(costs):
+        callback.on_epoch_end(epoch, {monitor: value})
+        if callback.stop_training:
+            stops.append(epoch)
+            break
+    return stops
+
+
+def test_convergence_stopping_counts_epochs_that_miss_best_minus_tol_by_hand():
+    from glassnet.train.callbacks import ConvergenceStopping
+
+    # best 1.0: 0.99995 is not below 1.0 − 1e-4 (count 1, best 0.99995); 0.99991 is not below 0.99995 − 1e-4
+    # (count 2) → the rule fires after epoch 2 with n_iter_no_change = 2
+    rule = ConvergenceStopping(tol=1e-4, n_iter_no_change=2)
+    assert feed(rule, [1.0, 0.99995, 0.99991]) == [2] and rule.converged and rule.stopped_epoch == 2
+    # a real improvement (0.99 < 1.0 − 1e-4) restarts the count: stop only two epochs after it
+    rule = ConvergenceStopping(tol=1e-4, n_iter_no_change=2)
+    assert feed(rule, [1.0, 0.99995, 0.99, 0.995, 0.98995, 0.5]) == [4]
+    assert rule.best_value == pytest.approx(0.98995)  # best follows every lower value, even one inside tol
+    assert "converged" in rule.reason(5, 200) and "tol=0.0001" in rule.reason(5, 200)
+
+
+def test_convergence_stopping_maximises_scores_and_says_when_it_did_not_converge():
+    from glassnet.train.callbacks import ConvergenceStopping
+
+    rule = ConvergenceStopping(tol=0.0, n_iter_no_change=3, monitor="dev_accuracy")
+    assert feed(rule, [0.5, 0.6, 0.7, 0.8, 0.9], monitor="dev_accuracy") == [] and not rule.converged
+    assert rule.reason(5, 5) == "reached the maximum of 5 epochs before converging (tol=0, n_iter_no_change=3)"
+    assert feed(rule, [0.9, 0.85, 0.9], monitor="dev_accuracy") == [2]  # three epochs without beating 0.9
+    with pytest.raises(ConfigError, match="n_iter_no_change"):
+        ConvergenceStopping(n_iter_no_change=0)
+
+
+def test_convergence_stopping_ends_fit_before_the_epoch_limit():
+    from glassnet.train.callbacks import ConvergenceStopping
+
+    X, y = _data()
+    network = gn.Network([gn.Dense(1)], gn.BinaryCrossEntropy(), seed=0)
+    rule = ConvergenceStopping(tol=1e-3, n_iter_no_change=3)
+    history = gn.fit(network, X, y, gn.Adam(0.05), epochs=500, batch_size=None, callbacks=[rule], verbose=0)
+    assert rule.converged and history.stopped_early and len(history) < 500 and len(history) == rule.stopped_epoch + 1
+    costs = history.cost
+    assert all(costs[i] > min(costs[:i]) - 1e-3 for i in range(len(costs) - 3, len(costs)))  # the last three missed best − tol
+    assert not all(costs[i] > min(costs[:i]) - 1e-3 for i in range(len(costs) - 4, len(costs)))  # the one before improved

@@ -316,6 +316,11 @@ def test_zero_epochs_changes_nothing():
         ({"optimizer": "adam"}, "optimizer.*'adam'"),
         ({"schedule": 0.1}, r"schedule.*0\.1"),
         ({"clip_norm": -1.0}, r"clip_norm=-1\.0"),
+        ({"clip_norm": True}, r"clip_norm=True"),
+        ({"divergence_factor": -5}, r"divergence_factor=-5"),
+        ({"divergence_factor": 1.0}, r"divergence_factor=1\.0"),
+        ({"initial_epoch": -1}, r"initial_epoch=-1"),
+        ({"verbose": 2}, r"verbose=2"),
         ({"validation_data": np.zeros((3, 3))}, "pair"),
     ],
 )
@@ -348,3 +353,15 @@ def test_divergence_also_restores_the_optimizer_state_of_the_epoch_start(make_op
         for name, array in state[moment].items():
             assert np.all(np.isfinite(array))
             np.testing.assert_array_equal(array, before[moment][name])
+
+
+def test_an_overflow_inside_training_is_reported_by_the_divergence_guard_not_silenced():
+    """The cost guard is set out of reach (divergence_factor=1e30), so only the floating-point check can stop it."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, 2.0, 3.0])).astype(np.float32)
+    network = gn.Network([gn.Dense(4), gn.Tanh(), gn.Dense(1)], gn.MeanSquaredError(), seed=0)
+    before = network.build(3).flat_parameters.copy()
+    with pytest.raises(gn.TrainingDiverged, match=r"arithmetic failed at batch \d+ \(overflow encountered"):
+        network.fit(X, y, gn.SGD(1e20), epochs=3, batch_size=16, verbose=0, divergence_factor=1e30)
+    np.testing.assert_array_equal(network.flat_parameters, before)  # restored to the start of epoch 1

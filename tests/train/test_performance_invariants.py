@@ -1,7 +1,7 @@
 """What the speed work must not change, and what it must keep true.
 
-- the hot loop allocates no arrays after the first batch of each size (measured with tracemalloc,
-  which sees NumPy's buffers);
+- the hot loop allocates no arrays after the first batch of each size, with clipping and sample
+  weights too (the real epoch loop, measured with tracemalloc, which sees NumPy's buffers);
 - a float32 network is float32 everywhere: parameters, gradients, optimizer state, activations;
 - the fast paths change no numbers: the flat optimizer update equals the per-parameter reference
   bit for bit, and a fixed-seed training run equals a plain reference implementation written out
@@ -40,60 +40,67 @@ def _network(dtype: str = "float32", seed: int = 0) -> gn.Network:
     return gn.Network(layers, gn.SoftmaxCrossEntropy(), seed=seed, dtype=dtype)
 
 
-def _runner(network: gn.Network, optimizer: gn.Optimizer, X: np.ndarray, y: np.ndarray, batch_size: int):
+def _runner(network: gn.Network, optimizer: gn.Optimizer, X: np.ndarray, y: np.ndarray, batch_size: int,
+            sample_weight: np.ndarray | None = None, clip_norm: float | None = None):
     X, y = network.prepare(X, y)
     params, grads = network.parameters(), network.gradients()
     state = optimizer.init(params)
-    return _EpochRunner(network, optimizer, X, y, None, batch_size, None, 1e3), params, grads, state
+    return _EpochRunner(network, optimizer, X, y, sample_weight, batch_size, clip_norm, 1e3), params, grads, state
 
 
 # ---------------------------------------------------------------------------------------- allocations
-def _step_peak_bytes(batch_size: int) -> tuple[int, int]:
-    """Peak and retained traced bytes of five training steps after two warm-up steps of the same size.
+def _epoch_peak_bytes(batch_size: int, allocate_per_step: bool = False) -> tuple[int, int, int]:
+    """Peak and retained traced bytes of one epoch of the real loop (8 steps, clipping, sample weights),
+    run after a warm-up epoch, and the bytes of the epoch's permutation of the row indices.
 
-    NumPy's ufunc buffer is shrunk to 16 elements while measuring: broadcasting the bias in ``Z += b``
-    borrows that buffer (8,192 elements by default, a constant that does not depend on the batch), and
-    at its normal size it would hide a smaller per-step temporary under the peak.
+    ``allocate_per_step`` adds one (m,) float32 temporary to every step: the control that shows the
+    measurement sees what a careless step would allocate. NumPy's ufunc buffer is shrunk to 16 elements
+    while measuring: broadcasting the bias in ``Z += b`` borrows that buffer (8,192 elements by default,
+    a constant that does not depend on the batch), and at its normal size it would hide a smaller
+    per-step temporary under the peak.
     """
     rng = np.random.default_rng(1)
-    X, y = rng.standard_normal((4 * batch_size, 64), dtype=np.float32), rng.integers(0, 10, 4 * batch_size)
-    network, adam = _network(), gn.Adam(0.001)
-    runner, params, grads, state = _runner(network, adam, X, y, batch_size=batch_size)
-    order = rng.permutation(X.shape[0])
-
-    def step(start: int) -> None:  # exactly the body of the hot loop in _EpochRunner.run_epoch
-        x_batch, y_batch, _ = runner._gather(order[start : start + batch_size])
-        cost, logits = network._train_step(x_batch, y_batch)
-        runner._check_cost(cost, 0, 0, 0.001)
-        adam.update(params, grads, state, 0.001)
-        network.loss.count_correct(logits, y_batch)
-
-    for start in (0, 1):  # warm-up: the buffers for this batch size are allocated here
-        step(start * batch_size)
+    rows = 8 * batch_size
+    X, y = rng.standard_normal((rows, 64), dtype=np.float32), rng.integers(0, 10, rows)
+    weights = rng.uniform(0.5, 2.0, rows).astype(np.float32)
+    network = _network()
+    runner, params, grads, state = _runner(network, gn.Adam(0.001), X, y, batch_size, sample_weight=weights, clip_norm=1e-3)
+    if allocate_per_step:
+        train_step = network._train_step
+        network._train_step = lambda *batch: (np.ones(batch[0].shape[0], np.float32), train_step(*batch))[1]
+    runner.run_epoch(0, params, grads, state, 0.001)  # warm-up: the buffers for this batch size are allocated here
+    moved = network.flat_parameters.copy()
     default_buffer = np.setbufsize(16)
     tracemalloc.start()
     try:
         before, _ = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
-        for start in (2, 3, 0, 1, 2):
-            step(start * batch_size)
+        runner.run_epoch(1, params, grads, state, 0.001)
         after, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
         np.setbufsize(default_buffer)
-    return peak - before, after - before
+    assert not np.array_equal(network.flat_parameters, moved)  # the epoch trained
+    return peak - before, after - before, rows * np.dtype(np.intp).itemsize
 
 
 def test_training_steps_allocate_nothing_that_grows_with_the_batch():
-    _step_peak_bytes(64), _step_peak_bytes(128)  # the first runs in a process also warm Python's own caches
-    small_peak, small_kept = _step_peak_bytes(128)
-    large_peak, large_kept = _step_peak_bytes(2048)
+    _epoch_peak_bytes(64), _epoch_peak_bytes(128)  # the first runs in a process also warm Python's own caches
+    small_peak, small_kept, small_order = _epoch_peak_bytes(128)
+    large_peak, large_kept, large_order = _epoch_peak_bytes(2048)
+    finite_check = _network().build(64).flat_parameters.size  # np.isfinite's boolean array, after the steps
+    assert finite_check < small_order  # so the peak is the permutation plus what the steps allocate
     # Any array created in a step would scale with the batch: one (m,) float32 vector is 4·m bytes
-    # (8,192 at m = 2048), one activation (m, 64) is 256·m. What remains is a small constant: Python's
-    # own objects and NumPy's iterator bookkeeping.
-    assert large_peak < 4096, large_peak
-    assert abs(large_peak - small_peak) < 1024, (small_peak, large_peak)
-    assert small_kept < 1024 and large_kept < 1024  # nothing accumulates from step to step
+    # (8,192 at m = 2048), one activation (m, 64) is 256·m. What the steps may allocate besides the
+    # permutation (8 bytes per row) is a small constant: Python's own objects and NumPy's iterator bookkeeping.
+    assert large_peak - large_order < 4096, (large_peak, large_order)
+    assert abs((large_peak - large_order) - (small_peak - small_order)) < 1024, (small_peak, large_peak)
+    assert small_kept < 1024 and large_kept < 1024  # nothing accumulates from epoch to epoch
+
+
+def test_the_allocation_measurement_sees_one_temporary_per_step():
+    peak, _, order = _epoch_peak_bytes(2048, allocate_per_step=True)
+    assert peak - order >= 4096 + 4096  # one (2048,) float32 temporary per step: the bound above fails
 
 
 def test_whole_epoch_allocates_only_the_permutation_and_the_final_check():

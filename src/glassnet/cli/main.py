@@ -4,7 +4,9 @@
 progress on stderr, and prints train/dev/test accuracy (or one JSON object with ``--json``); with
 ``--out DIR`` it writes a model file, the history, metrics and plots, and checkpoints for ``--resume``.
 Every ``train`` flag can also come from ``--config FILE.toml`` (flags given on the command line win).
-``evaluate``, ``predict`` and ``datasets`` use model files and list the bundled sets.
+``evaluate``, ``predict`` and ``datasets`` use model files and list the bundled sets; ``export`` writes a
+model file as ONNX; ``lessons`` lists the course's claims as experiments and ``lesson NAME|all`` runs them and
+writes an HTML report; ``lab`` starts the browser lab.
 """
 
 from __future__ import annotations
@@ -17,14 +19,32 @@ import click
 
 from glassnet._version import __version__
 from glassnet.cli.safe_output import forgiving_streams
+from glassnet.cli.export import export_command
+from glassnet.cli.lessons import lesson_command, lessons_command
+from glassnet.cli.lab import lab
 from glassnet.cli.strategy import diagnose_command, search_command
 from glassnet.cli.train import train
 from glassnet.cli.use import datasets, evaluate, predict
 from glassnet.errors import GlassnetError
 
 
+#: click ≥ 8.2 raises this (a UsageError) to show the help of a bare group; older versions print it directly
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _one_line(error: click.UsageError) -> click.ClickException:
+    """A usage error (unknown option or command, bad value) as one ``Error: ...`` line with the help hint, exit 2.
+
+    Click would print ``Usage:`` and ``Try ... --help`` lines first; one line keeps every bad input alike.
+    """
+    command = error.ctx.command_path if error.ctx is not None else "glassnet"
+    exception = click.ClickException(f"{error.format_message()} (see '{command} --help')")
+    exception.exit_code = 2
+    return exception
+
+
 class GlassnetGroup(click.Group):
-    """Turns :class:`GlassnetError` into ``Error: ...`` and exit status 2 (a traceback only with ``--debug``).
+    """Turns :class:`GlassnetError` and usage errors into one ``Error: ...`` line and exit status 2 (a traceback only with ``--debug``).
 
     An ``OSError`` (an output folder that does not exist or cannot be written) is reported the same way.
     """
@@ -38,11 +58,21 @@ class GlassnetGroup(click.Group):
         finally:
             _flush_quietly()
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except _NO_ARGS_IS_HELP:  # bare `glassnet`: click shows the help, as it should
+            raise
+        except click.UsageError as error:
+            raise _one_line(error) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
             raise  # click's main ends quietly on a closed stdout (exit status 1, no message)
+        except click.UsageError as error:
+            raise _one_line(error) from None
         except (GlassnetError, OSError) as error:
             if ctx.meta.get("glassnet.debug"):
                 raise
@@ -76,7 +106,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["glassnet.debug"] = debug
 
 
-for command in (train, evaluate, predict, datasets, diagnose_command, search_command):
+for command in (train, evaluate, predict, datasets, diagnose_command, search_command, lessons_command, lesson_command, export_command, lab):
     main.add_command(command)
 
 

@@ -1,4 +1,5 @@
-"""Option callbacks shared by the commands: hidden-layer widths, ``--config FILE.toml``, and values from files.
+"""Options shared by the commands: the data options of ``train`` and ``search``, hidden-layer widths,
+``--config FILE.toml``, and values from files.
 
 A value that comes from a file (a TOML config, the options a checkpoint stored) is checked as the
 command line checks a flag: :func:`option_value` requires the TOML/JSON type the option takes (a bool
@@ -9,14 +10,33 @@ and paths) and then applies the option's own range and choice checks.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Callable
 
 import click
 
+from glassnet import defaults
+from glassnet.data.dataset import TASK_CHOICES
 from glassnet.errors import ConfigError, GlassnetError
 
 #: the longest config file read (a config holds a few dozen short settings)
 MAX_CONFIG_BYTES = 1024 * 1024
+
+#: the data options, declared once for every command that reads and splits a data set (``train``, ``search``)
+_DATA_OPTIONS = (
+    click.option("--data", "data_name", default="digits", show_default=True, help="Bundled set (see 'glassnet datasets') or a .csv/.npz file."),
+    click.option("--target", default=None, help="CSV target column (default: the last column)."),
+    click.option("--drop", "drop", multiple=True, metavar="COLUMN", help="Leave this CSV column out (repeat the option), e.g. a saved row index."),
+    click.option("--task", type=click.Choice(TASK_CHOICES), default="auto", show_default=True, help="auto: integers with ≤ 20 values or text are classes, other numbers regression."),
+    click.option("--split", "split_text", default=",".join(map(str, defaults.SPLIT)), show_default=True, help="train,dev,test fractions."),
+    click.option("--train-dev", type=click.FloatRange(0.0, 0.5), default=0.0, show_default=True, help="Fraction of the training split held out as the train-dev slice."),
+)
+
+
+def data_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--data``, ``--target``, ``--drop``, ``--task``, ``--split`` and ``--train-dev`` to a command."""
+    for option in reversed(_DATA_OPTIONS):
+        command = option(command)
+    return command
 
 
 def layers_option(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
@@ -122,16 +142,18 @@ def read_config(ctx: click.Context, param: click.Parameter, value: str | None) -
     for option in ctx.command.params:
         if isinstance(option, click.Option) and option.name and option.expose_value and option.name != "resume_dir":
             options.update({flag.lstrip("-").replace("-", "_"): option for flag in option.opts if flag.startswith("--")})
-    defaults = dict(ctx.default_map or {})
+    default_map = dict(ctx.default_map or {})
     for key, setting in table.items():
         option = options.get(key.replace("-", "_"))
         if option is None:
             raise click.BadParameter(f"{value}: unknown setting {key!r}; expected one of: {', '.join(sorted(options))}.")
-        if isinstance(setting, list) and option.name != "hidden":
+        if option.multiple and not isinstance(setting, list):  # --drop a --drop b: a list, or one name
+            setting = [setting]
+        elif isinstance(setting, list) and not option.multiple and option.name != "hidden":
             setting = ",".join(str(item) for item in setting)
         try:
             option_value(ctx, option, setting)
         except ConfigError as error:
             raise click.BadParameter(f"{value}: setting {key!r}: {error}") from None
-        defaults[option.name] = ",".join(map(str, setting)) if isinstance(setting, list) else setting
-    ctx.default_map = defaults
+        default_map[option.name] = setting if option.multiple or not isinstance(setting, list) else ",".join(map(str, setting))
+    ctx.default_map = default_map

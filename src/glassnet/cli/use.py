@@ -9,41 +9,76 @@ from pathlib import Path
 
 import click
 
+from glassnet.cli import formats
 from glassnet.cli.safe_output import for_terminal, r_squared
+
+
+#: a confusion matrix with more classes than this is summarised on screen and written in full to a CSV file
+MAX_MATRIX_CLASSES = 12
 
 
 @click.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
 @click.option("--data", "data_name", required=True, help="Bundled set or a .csv/.npz file with the target column.")
 @click.option("--target", default=None, help="CSV target column (default: the one the model was trained on).")
+@click.option("--split", type=click.Choice(["test", "dev", "train", "all"]), default=None,
+              help="Rows to score: a part of the model's own split, or all. Default: test when --data is the set the model was trained on, else all.")
+@click.option("--confusion-csv", type=click.Path(dir_okay=False), default=None,
+              help=f"Where to write the full confusion matrix of a model with more than {MAX_MATRIX_CLASSES} classes (default: beside MODEL).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def evaluate(model_path: str, data_name: str, target: str | None, as_json: bool) -> None:
-    """Accuracy, error and confusion matrix of MODEL on every row of --data (MSE and R² for regression)."""
-    from glassnet.cli.reports import evaluation, model_inputs
+def evaluate(model_path: str, data_name: str, target: str | None, split: str | None, confusion_csv: str | None, as_json: bool) -> None:
+    """Accuracy, error and confusion matrix of MODEL on the test rows of --data (MSE and R² for regression)."""
+    from glassnet.cli.reports import evaluation, model_inputs, select_split
     from glassnet.estimators.saving import load_model
 
     model = load_model(model_path)
     X, y = model_inputs(model, data_name, target, need_target=True)
-    report = {"model": model_path, "data": data_name, **evaluation(model, X, y)}
+    X, y, split, rows = select_split(model, X, y, split)
+    report = {"model": model_path, "data": data_name, "split": split, **evaluation(model, X, y, rows)}
     if as_json:
         click.echo(json.dumps(report))
         return
+    rows = "all rows" if split == "all" else f"{split} rows of its split"
+    click.echo(f"model: {for_terminal(model_path)}\ndata:  {for_terminal(data_name)}, {rows} ({report['rows']})")
+    if model.task == "regression":
+        click.echo(f"MSE {formats.score(report['mse'])}   {r_squared()} {formats.score(report['r2'])}")
+        return
+    click.echo(f"accuracy {formats.rate(report['accuracy'])}   error {formats.rate(report['error'])}")
+    if len(report["class_names"]) > MAX_MATRIX_CLASSES:
+        path = confusion_csv or str(Path(model_path).with_name(Path(model_path).stem + ".confusion.csv"))
+        _print_matrix_summary(report, path)
+    else:
+        _print_matrix(report)
+
+
+def _print_matrix(report: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=sys.stdout)
-    heading = f"{for_terminal(model_path)} on {for_terminal(data_name)} ({report['rows']} rows)"
-    if model.task == "regression":
-        console.print(f"{heading}: MSE {report['mse']:.6g}, {r_squared()} {report['r2']}")
-        return
-    console.print(f"{heading}: accuracy {report['accuracy']:.4f}, error {report['error']:.4f}")
-    table = Table(title="confusion matrix (rows: true class, columns: predicted)")
+    click.echo("confusion matrix (rows: true class, columns: predicted):")
+    table = Table()
     table.add_column("true \\ predicted")
     for name in report["class_names"]:
         table.add_column(for_terminal(name), justify="right")
     for name, row in zip(report["class_names"], report["confusion_matrix"]):
         table.add_row(for_terminal(name), *map(str, row))
-    console.print(table)
+    Console(file=sys.stdout).print(table)
+
+
+def _print_matrix_summary(report: dict, path: str, shown: int = 5) -> None:
+    """Per-class accuracy (recall) of the best and worst classes, and the full matrix written to ``path``."""
+    from glassnet.cli.reports import confusion_csv
+    from glassnet.files.atomic import write_text_atomic
+
+    matrix, names = report["confusion_matrix"], [for_terminal(name) for name in report["class_names"]]
+    recall = [(row[k] / sum(row) if sum(row) else None, name) for k, (name, row) in enumerate(zip(names, matrix))]
+    scored = sorted((value, name) for value, name in recall if value is not None)
+    click.echo(f"per-class accuracy (the {shown} best and {shown} worst of {len(scored)} classes with rows):")
+    width = max(len(name) for _, name in scored)
+    for word, part in (("best", scored[::-1][:shown]), ("worst", scored[:shown])):
+        click.echo("\n".join(f"  {word:<5}  {name:<{width}}  {formats.rate(value)}" for value, name in part))
+    write_text_atomic(path, confusion_csv(report["class_names"], matrix))
+    click.echo(f"full confusion matrix ({len(names)} × {len(names)}) written to:\n{for_terminal(path)}")
 
 
 @click.command()

@@ -14,11 +14,13 @@ only and applied to every part.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from glassnet import defaults
 from glassnet.data.bundled import BUNDLED, load_dataset
 from glassnet.data.csv_table import CsvTable, cell_text
 from glassnet.data.csv_table import read_csv_table as read_table
@@ -31,10 +33,15 @@ from glassnet.errors import DataError
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def load_data(source: str, target: str | None = None, task: str = "auto", seed: int = 0) -> Dataset:
-    """A bundled set by name, or a user's ``.csv`` / ``.npz`` file (``target`` names the CSV target column)."""
+def load_data(source: str, target: str | None = None, task: str = "auto", seed: int = defaults.SEED, drop: Sequence[str] = ()) -> Dataset:
+    """A bundled set by name, or a user's ``.csv`` / ``.npz`` file.
+
+    ``target`` names the CSV target column; ``drop`` lists CSV columns to leave out (e.g. a saved row index).
+    """
     if task not in TASK_CHOICES:
         raise DataError(f"task expects one of {', '.join(TASK_CHOICES)}. Received: task={task!r}")
+    if drop and (source in BUNDLED or Path(source).suffix.lower() != ".csv"):
+        raise DataError(f"--drop applies to CSV columns; {source!r} is not a CSV file.")
     if source in BUNDLED:
         if target is not None:
             raise DataError(f"--target applies to CSV files; the bundled set {source!r} has its own target.")
@@ -50,17 +57,38 @@ def load_data(source: str, target: str | None = None, task: str = "auto", seed: 
         if target is not None:
             raise DataError(f"{source}: --target applies to CSV files; an NPZ file holds arrays X and y.")
         return load_npz(path, task)
-    return load_csv(path, target, task)
+    return load_csv(path, target, task, drop)
+
+
+#: a column name that pandas makes up for a header cell that was empty (``Unnamed: 0``)
+_UNNAMED = re.compile(r"^Unnamed: \d+$")
+
+
+def check_column_names(names: Sequence[str], source: str | Path) -> None:
+    """Refuse a column with an empty or made-up (``Unnamed: 0``) name: it is almost always a saved row index.
+
+    Works on the header names alone, whatever parsed the file. The hint names the way out: name the
+    column, save without the index (pandas: ``to_csv(index=False)``), or leave it out with ``--drop``.
+    """
+    for position, name in enumerate(names, start=1):
+        if not name.strip() or _UNNAMED.match(name.strip()):
+            shown = "an empty name" if not name.strip() else f"the name {name.strip()!r}"
+            raise DataError(
+                f"{source}: column {position} has {shown}, the mark of a saved row index (pandas writes one unless "
+                f"to_csv(index=False)); name it, or leave it out with --drop {name.strip() or chr(39) * 2} (Python: drop=[{name.strip()!r}])."
+            )
 
 
 def read_csv_table(path: str | Path, text_columns: Callable[[list[str]], Iterable[int]] = lambda header: ()) -> CsvTable:
-    """The CSV engine's table (:mod:`glassnet.data.csv_table`) with the header checked: distinct column names."""
-    table = read_table(path, text_columns)
-    header = table.header
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise DataError(f"{path}: duplicate column names {duplicates} in the header; each column needs its own name.")
-    return table
+    """The CSV engine's table (:mod:`glassnet.data.csv_table`) with the header checked first: distinct column names."""
+
+    def checked(header: list[str]) -> Iterable[int]:
+        duplicates = sorted({name for name in header if header.count(name) > 1})
+        if duplicates:
+            raise DataError(f"{path}: duplicate column names {duplicates} in the header; each column needs its own name.")
+        return text_columns(header)
+
+    return read_table(path, checked)
 
 
 def _numbers(table: CsvTable, columns: Sequence[int], what: str) -> np.ndarray:
@@ -108,27 +136,46 @@ def _check_range(values: np.ndarray, where: Callable[[int, int], str], what: str
         raise DataError(f"{where(i, j)}: {shown(i, j)} is beyond float32's range (±{FLOAT32_MAX:.4g}); {what} must fit in float32.")
 
 
-def load_csv(path: str | Path, target: str | None = None, task: str = "auto") -> Dataset:
-    """A CSV file with a header row; ``target`` (default: the last column) is the label or value column."""
+def load_csv(path: str | Path, target: str | None = None, task: str = "auto", drop: Sequence[str] = ()) -> Dataset:
+    """A CSV file with a header row; ``target`` (default: the last column) is the label or value column.
+
+    ``drop`` names columns to leave out; every other column needs a real name (:func:`check_column_names`).
+    """
     path = Path(path)
     chosen: list[int] = []
 
     def target_column(header: list[str]) -> list[int]:
-        if len(header) < 2:
-            raise DataError(f"{path}: has {len(header)} column; expected at least one feature column and a target column.")
-        name = header[-1] if target is None else target
-        if name not in header:
-            raise DataError(f"{path}: no column named {name!r} for --target; the columns are {_list(header)}.")
-        chosen.append(header.index(name))
+        chosen.append(_target_index(path, header, target, drop))
         return chosen
 
     table = read_csv_table(path, target_column)
     index = chosen[0]
-    features = [j for j in range(len(table.header)) if j != index]
+    features = [j for j, name in enumerate(table.header) if j != index and name not in drop]
     X = _numbers(table, features, "feature values")
     where = f"{path}: column {table.header[index]!r}"
     y, task, classes = encode_target(np.asarray(table.text[index], dtype=object), task, where, table.lines)
     return Dataset(str(path), X, y, task, classes, [table.header[j] for j in features], table.header[index])
+
+
+def _target_index(path: Path, header: list[str], target: str | None, drop: Sequence[str]) -> int:
+    """The target column's place in ``header``, once the header without the ``drop`` columns is checked.
+
+    An unknown or target ``drop`` name, a badly named column (:func:`check_column_names`), fewer than two
+    columns left or an unknown ``target`` raises :class:`DataError`.
+    """
+    if target is not None and target in drop:
+        raise DataError(f"{path}: column {target!r} is both the target and dropped; drop other columns only.")
+    unknown = [name for name in drop if name not in header]
+    if unknown:
+        raise DataError(f"{path}: no column named {unknown[0]!r} to drop; the columns are {_list(header)}.")
+    kept = [name for name in header if name not in drop]
+    check_column_names(kept, path)
+    if len(kept) < 2:
+        raise DataError(f"{path}: has {len(kept)} column; expected at least one feature column and a target column.")
+    name = kept[-1] if target is None else target
+    if name not in kept:
+        raise DataError(f"{path}: no column named {name!r} for --target; the columns are {_list(kept)}.")
+    return header.index(name)
 
 
 def load_npz(path: str | Path, task: str = "auto") -> Dataset:
@@ -153,19 +200,20 @@ def read_npz_checked(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def read_features_csv(path: str | Path, feature_names: Sequence[str], target_name: str | None = None,
-                      ignore_extra_last: bool = False) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
+                      ignore_extra_last: bool = False, ignore: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
     """Feature columns of a CSV in the model's order, the raw target column (text) if present, and each row's line.
 
     Columns are matched by name (any order); a missing feature column or an extra column other than
-    the target raises :class:`DataError` listing both. With ``ignore_extra_last`` (a model that does not know
-    its target's name), one extra column in the last place is taken as the target.
+    the target and the ``ignore`` columns (those dropped in training) raises :class:`DataError` listing both.
+    With ``ignore_extra_last`` (a model that does not know its target's name), one extra column in the last
+    place is taken as the target.
     """
     path = Path(path)
     found: dict[str, str] = {}
 
     def target_columns(header: list[str]) -> list[int]:
         missing = [name for name in feature_names if name not in header]
-        extra = [name for name in header if name not in feature_names and name != target_name]
+        extra = [name for name in header if name not in feature_names and name != target_name and name not in ignore]
         if ignore_extra_last and target_name is None and extra == header[-1:]:
             found["target"], extra = header[-1], []
         if missing or extra:

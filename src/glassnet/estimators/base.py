@@ -22,33 +22,45 @@ optimizer              solver                      ``sgd``, ``momentum``, ``rmsp
 learning_rate          learning_rate_init          α, or α₀ of the decay schedule
 beta1, beta2, epsilon  beta_1, beta_2, epsilon     β of v, β of s, ε added to √s (None = default)
 batch_size             batch_size                  rows per step (1 = stochastic, None = full batch)
-epochs                 max_iter                    passes over the training rows
+epochs                 —                           a fixed number of passes over the training rows;
+                                                   None (default) = train until converged:
+max_iter               max_iter                    at most this many epochs (ConvergenceWarning if reached)
+tol                    tol                         an epoch improves when cost < best − tol …
+n_iter_no_change       n_iter_no_change            … and training stops after this many epochs without
 decay, decay_rate      learning_rate (in part)     ``none``, ``inverse-time``, ``exponential``, ``step``
                                                    (rate None = the default of ``glassnet train``)
 early_stopping         early_stopping              hold out ``validation_fraction`` of the rows and
 validation_fraction    validation_fraction         stop after ``patience`` epochs without a lower
-patience               n_iter_no_change            dev cost; the best epoch's weights are kept
+patience               n_iter_no_change            dev cost (by tol when converging); the best
+                                                   epoch's weights are kept
 class_weight           —                           (classifier) None, ``"balanced"`` or {label: w}
 random_state           random_state                seeds weights, shuffling, dropout and the split
 verbose                verbose                     0 silent, 1 one line per epoch on stderr
-dtype                  —                           ``float32`` (default) or ``float64``
+dtype                  —                           None (default): follow the input — float32 X trains
+                                                   in float32, anything else in float64, as MLPClassifier
+                                                   does; ``"float32"``/``"float64"`` force one
 =====================  ==========================  ==================================================
 """
 
 from __future__ import annotations
 
+import inspect
+import warnings
+from dataclasses import dataclass
 from numbers import Integral
 from typing import Any, Callable, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from glassnet import defaults
 from glassnet._validation import check_bool, check_choice, check_positive_int, check_real
 from glassnet.nn.builders import DECAYS, build_network, build_optimizer, build_schedule
-from glassnet.train.callbacks import EarlyStopping
+from glassnet.train.callbacks import ConvergenceStopping, EarlyStopping
 from glassnet.errors import ConfigError, DataError
 from glassnet.nn.layers import ACTIVATIONS
 from glassnet.nn.network import DTYPES
@@ -90,45 +102,80 @@ def _choice(choices: Sequence[str]) -> Check:
     return lambda owner, name, value: check_choice(owner, name, value, tuple(choices))
 
 
-#: how ``fit`` checks each constructor argument (declared once; ``random_state`` is checked by scikit-learn)
-_PARAMETER_CHECKS: dict[str, Check] = {
-    "hidden_layer_sizes": _check_widths,
-    "activation": _choice(ACTIVATIONS),
-    "keep_prob": _unit_interval(low_open=True, high_open=False),
-    "batchnorm": check_bool,
-    "l2": lambda owner, name, value: check_real(owner, name, value, low=0.0),
-    "optimizer": _choice(OPTIMIZERS),
-    "learning_rate": lambda owner, name, value: check_real(owner, name, value, low=0.0, low_open=True),
-    "beta1": _optional(_unit_interval(low_open=False, high_open=True)),
-    "beta2": _optional(_unit_interval(low_open=False, high_open=True)),
-    "epsilon": _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0, low_open=True)),
-    "batch_size": _optional(check_positive_int),
-    "epochs": check_positive_int,
-    "decay": _choice(DECAYS),
-    "decay_rate": _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0)),
-    "early_stopping": check_bool,
-    "validation_fraction": _unit_interval(low_open=True, high_open=True),
-    "patience": check_positive_int,
-    "verbose": _check_verbose,
-    "dtype": _choice(DTYPES),
+@dataclass(frozen=True)
+class Parameter:
+    """One constructor argument of the estimators: its default and how ``fit`` checks it (None: not checked here)."""
+
+    default: Any
+    check: Check | None = None
+
+
+#: every constructor argument of both estimators, declared once: its default (from :mod:`glassnet.defaults`)
+#: and its check. ``random_state`` is checked by scikit-learn; ``class_weight`` is the classifier's own and
+#: ``scale_target`` the regressor's. ``epochs=None`` trains until converged (up to ``max_iter``); ``dtype=None``
+#: follows the input's float type.
+PARAMETERS: dict[str, Parameter] = {
+    "hidden_layer_sizes": Parameter(defaults.HIDDEN_LAYERS, _check_widths),
+    "activation": Parameter(defaults.ACTIVATION, _choice(ACTIVATIONS)),
+    "keep_prob": Parameter(1.0, _unit_interval(low_open=True, high_open=False)),
+    "batchnorm": Parameter(False, check_bool),
+    "l2": Parameter(0.0, lambda owner, name, value: check_real(owner, name, value, low=0.0)),
+    "optimizer": Parameter(defaults.OPTIMIZER, _choice(OPTIMIZERS)),
+    "learning_rate": Parameter(None, _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0, low_open=True))),
+    "beta1": Parameter(None, _optional(_unit_interval(low_open=False, high_open=True))),
+    "beta2": Parameter(None, _optional(_unit_interval(low_open=False, high_open=True))),
+    "epsilon": Parameter(None, _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0, low_open=True))),
+    "batch_size": Parameter(defaults.BATCH_SIZE, _optional(check_positive_int)),
+    "epochs": Parameter(None, _optional(check_positive_int)),
+    "max_iter": Parameter(defaults.MAX_EPOCHS, check_positive_int),
+    "tol": Parameter(defaults.TOL, lambda owner, name, value: check_real(owner, name, value, low=0.0)),
+    "n_iter_no_change": Parameter(defaults.N_ITER_NO_CHANGE, check_positive_int),
+    "decay": Parameter(defaults.DECAY, _choice(DECAYS)),
+    "decay_rate": Parameter(None, _optional(lambda owner, name, value: check_real(owner, name, value, low=0.0))),
+    "early_stopping": Parameter(False, check_bool),
+    "validation_fraction": Parameter(0.1, _unit_interval(low_open=True, high_open=True)),
+    "patience": Parameter(10, check_positive_int),
+    "class_weight": Parameter(None),
+    "scale_target": Parameter(True, check_bool),
+    "random_state": Parameter(None),
+    "verbose": Parameter(0, _check_verbose),
+    "dtype": Parameter(None, _optional(_choice(DTYPES))),
 }
+
+
+def declare_parameters(names: Sequence[str]) -> Callable[..., None]:
+    """An ``__init__`` that only stores the keyword arguments ``names`` (scikit-learn's rule), defaulting from
+    :data:`PARAMETERS`, with an explicit signature — which is what scikit-learn's ``get_params`` reads."""
+
+    def __init__(self: Any, **params: Any) -> None:
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {unknown[0]!r}")
+        for name in names:
+            setattr(self, name, params.get(name, PARAMETERS[name].default))
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(name, keyword, default=PARAMETERS[name].default) for name in names]
+    )
+    return __init__
+
+
+#: the arguments both estimators take (the classifier adds ``class_weight``, the regressor ``scale_target``)
+SHARED_PARAMETERS = tuple(name for name in PARAMETERS if name not in ("class_weight", "scale_target"))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 class _GlassEstimator(BaseEstimator):
     """What the classifier and the regressor share: checking, building, training, predicting logits."""
 
-    def __init__(
-        self, hidden_layer_sizes: Sequence[int] | int = (64, 32), activation: str = "relu", keep_prob: float = 1.0,
-        batchnorm: bool = False, l2: float = 0.0, optimizer: str = "adam", learning_rate: float = 0.001,
-        beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
-        epochs: int = 40, decay: str = "none", decay_rate: float | None = None, early_stopping: bool = False,
-        validation_fraction: float = 0.1, patience: int = 10, random_state: Any = None, verbose: int = 0, dtype: str = "float32",
-    ) -> None:  # fmt: skip
-        self.hidden_layer_sizes, self.activation, self.keep_prob, self.batchnorm = hidden_layer_sizes, activation, keep_prob, batchnorm
-        self.l2, self.optimizer, self.learning_rate, self.beta1, self.beta2 = l2, optimizer, learning_rate, beta1, beta2
-        self.epsilon, self.batch_size, self.epochs, self.decay, self.decay_rate = epsilon, batch_size, epochs, decay, decay_rate
-        self.early_stopping, self.validation_fraction, self.patience = early_stopping, validation_fraction, patience
-        self.random_state, self.verbose, self.dtype = random_state, verbose, dtype
+    __init__ = declare_parameters(SHARED_PARAMETERS)
 
     # ------------------------------------------------------------------ subclass hooks
     def _encode_targets(self, y: np.ndarray, first_call: bool, classes: Any) -> tuple[np.ndarray, str, int]:
@@ -143,11 +190,15 @@ class _GlassEstimator(BaseEstimator):
         """The per-row weights the loss sees (the classifier folds in ``class_weight``)."""
         return sample_weight
 
+    def _scale_targets(self, targets: np.ndarray, weights: np.ndarray | None, first_call: bool) -> np.ndarray:
+        """The targets as the network is trained on them (the regressor standardises them)."""
+        return targets
+
     # ------------------------------------------------------------------ checks
     def _checked_params(self) -> dict[str, Any]:
         owner = type(self).__name__
         params = self.get_params(deep=False)
-        return {name: _PARAMETER_CHECKS[name](owner, name, value) if name in _PARAMETER_CHECKS else value for name, value in params.items()}
+        return {name: check(owner, name, value) if (check := PARAMETERS[name].check) is not None else value for name, value in params.items()}
 
     def _seed(self) -> int:
         """A non-negative int for the network's generator: ``random_state`` itself when it is one."""
@@ -192,53 +243,56 @@ class _GlassEstimator(BaseEstimator):
             except ValueError as error:
                 raise DataError(f"sample_weight: {error}") from None
         weights = self._weights(sample_weight, targets, y, incremental)
+        targets = self._scale_targets(targets, weights, first_call)
         if first_call:
-            self._start(params, task, n_outputs)
+            self._start(params, task, n_outputs, X.dtype)
         optimizer = build_optimizer(
             params["optimizer"], params["learning_rate"], beta1=params["beta1"], beta2=params["beta2"], epsilon=params["epsilon"]
         )
-        schedule = build_schedule(params["decay"], params["learning_rate"], params["decay_rate"])
-        validation, callbacks = None, []
+        schedule = build_schedule(params["decay"], optimizer.learning_rate, params["decay_rate"])
+        validation, callbacks = None, self._stopping_rules(params, incremental)
         if params["early_stopping"] and not incremental:
             X, targets, weights, validation = self._hold_out(X, targets, weights, params["validation_fraction"], task)
-            callbacks.append(EarlyStopping(patience=params["patience"], monitor="dev_cost", restore_best=True))
-        batch_size = self._batch_size(params, X.shape[0])
-        history = train(
-            self.network_, X, targets, optimizer, 1 if incremental else params["epochs"], batch_size, schedule,
+        epochs = 1 if incremental else params["max_iter"] if params["epochs"] is None else params["epochs"]
+        history = train(  # fit grows batch_size where BatchNorm would get a one-row last batch
+            self.network_, X, targets, optimizer, epochs, params["batch_size"], schedule,
             validation, callbacks, params["verbose"], sample_weight=weights,
             optimizer_state=None if first_call else self.optimizer_state_, initial_epoch=self.n_iter_,
         )  # fmt: skip
         self.optimizer_state_ = history.optimizer_state
         self.n_iter_ += len(history)
+        self.t_ += len(history) * X.shape[0]
         self.loss_curve_ += history.cost
+        self.best_loss_ = None if params["early_stopping"] else min(self.loss_curve_, default=None)
+        if not incremental and params["epochs"] is None and not history.stopped_early:
+            warnings.warn(
+                f"{type(self).__name__}: training reached max_iter={params['max_iter']} epochs before converging (the cost still fell "
+                f"by more than tol={params['tol']:g} within {params['n_iter_no_change'] if not params['early_stopping'] else params['patience']} epochs); "
+                "raise max_iter, or set epochs for a fixed number.", ConvergenceWarning, stacklevel=3,
+            )  # fmt: skip
         self.validation_scores_ = None if validation is None else history["dev_r2" if task == "regression" else "dev_accuracy"]
         self.best_epoch_ = history.best_epoch
         return self
 
-    def _batch_size(self, params: dict[str, Any], rows: int) -> int | None:
-        """``batch_size``, grown by as little as needed with batch norm so that no batch is a single row.
+    def _stopping_rules(self, params: dict[str, Any], incremental: bool) -> list:
+        """The callbacks that end a ``fit``: early stopping on the dev cost, or (with ``epochs=None``) the
+        convergence rule on the training cost; none for ``partial_fit`` (one epoch) or a fixed ``epochs``."""
+        if incremental:
+            return []
+        tol = params["tol"] if params["epochs"] is None else 0.0
+        if params["early_stopping"]:
+            return [EarlyStopping(patience=params["patience"], monitor="dev_cost", min_delta=tol, restore_best=True)]
+        return [] if params["epochs"] is not None else [ConvergenceStopping(tol, params["n_iter_no_change"])]
 
-        BatchNorm cannot estimate a variance from one row, and a cross-validation fold of, say, 65 rows
-        with batches of 32 would end on one; batches of 33 and 32 avoid that.
-        """
-        size = params["batch_size"]
-        if not params["batchnorm"]:
-            return size
-        if rows < 2:
-            raise DataError(f"{type(self).__name__}(batchnorm=True) needs at least 2 rows to train; got 1 sample.")
-        while size is not None and rows % size == 1:
-            size += 1
-        return size
-
-    def _start(self, params: dict[str, Any], task: str, n_outputs: int) -> None:
-        """Build a fresh network and reset the training record (the first fit or partial_fit)."""
+    def _start(self, params: dict[str, Any], task: str, n_outputs: int, input_dtype: np.dtype) -> None:
+        """Build a fresh network (in ``dtype``, or the input's float type) and reset the training record."""
         self.network_ = build_network(
             n_outputs, params["hidden_layer_sizes"], params["activation"], task, l2=params["l2"], seed=self._seed(),
-            dtype=params["dtype"], keep_prob=params["keep_prob"], batchnorm=params["batchnorm"],
+            dtype=params["dtype"] or np.dtype(input_dtype).name, keep_prob=params["keep_prob"], batchnorm=params["batchnorm"],
         )  # fmt: skip
         self.network_.build(self.n_features_in_)
         self.optimizer_state_: dict[str, Any] | None = None
-        self.n_iter_, self.loss_curve_ = 0, []
+        self.n_iter_, self.t_, self.loss_curve_, self.best_loss_ = 0, 0, [], None
         self.validation_scores_, self.best_epoch_ = None, None
 
     def _hold_out(self, X: np.ndarray, targets: np.ndarray, weights: np.ndarray | None, fraction: float, task: str) -> tuple:
@@ -250,6 +304,21 @@ class _GlassEstimator(BaseEstimator):
             raise DataError(f"Cannot hold out validation_fraction={fraction!r} of {X.shape[0]} rows for early stopping: {error}") from None
         X_train, X_dev, t_train, t_dev = parts[:4]
         return X_train, t_train, (parts[4] if weights is not None else None), (X_dev, t_dev)
+
+    # ------------------------------------------------------------------ MLPClassifier's attributes
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """The weights ``W (n_in, n_out)`` of each Dense layer, as read-only views (``MLPClassifier.coefs_``)."""
+        return [_read_only(layer.params["W"]) for layer in self._dense_layers()]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """The biases ``b (n_out,)`` of each Dense layer, as read-only views (``MLPClassifier.intercepts_``)."""
+        return [_read_only(layer.params.get("b", np.zeros(layer.units, layer.dtype))) for layer in self._dense_layers()]
+
+    def _dense_layers(self) -> list[Any]:
+        check_is_fitted(self)
+        return [layer for layer in self.network_.layers if "W" in layer.params]
 
     # ------------------------------------------------------------------ prediction
     def _logits(self, X: Any) -> np.ndarray:

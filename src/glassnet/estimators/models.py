@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 
+from glassnet.data.target_scaling import fit_target_scaler, scale_target, unscale_target
 from glassnet.errors import ConfigError, DataError
-from glassnet.estimators.base import _GlassEstimator
+from glassnet.estimators.base import SHARED_PARAMETERS, _GlassEstimator, declare_parameters
 
 
 class GlassRegressor(RegressorMixin, _GlassEstimator):
@@ -19,14 +20,27 @@ class GlassRegressor(RegressorMixin, _GlassEstimator):
     ``y`` is ``(m,)`` or ``(m, k)`` for k targets (one output unit each); ``predict`` returns the same
     shape. ``score`` is R². See the module docstring for every parameter.
 
+    ``scale_target=True`` (default) standardises each target column on the rows of the first ``fit`` or
+    ``partial_fit`` call, ỹ = (y − μ)/σ (weighted by ``sample_weight``), trains on ỹ and predicts
+    σ·f(x) + μ: a target of any scale (house prices of order 1e5) then trains as well as one of order 1.
+    The training cost in ``loss_curve_`` is on the standardised target. ``target_scaler_`` is the fitted
+    ``StandardScaler`` (None with ``scale_target=False``).
+
     Fitted attributes: ``network_``, ``n_outputs_``, ``n_features_in_`` (and ``feature_names_in_``
     after a DataFrame), ``loss_curve_`` (training cost per epoch), ``validation_scores_`` (dev R² per
     epoch with early stopping, else None), ``best_epoch_``, ``n_iter_`` (epochs run),
     ``optimizer_state_``.
     """
 
+    __init__ = declare_parameters((*SHARED_PARAMETERS, "scale_target"))
+
     def _target_checks(self) -> dict[str, bool]:
         return {"multi_output": True, "y_numeric": True}
+
+    def _scale_targets(self, targets: np.ndarray, weights: np.ndarray | None, first_call: bool) -> np.ndarray:
+        if first_call:
+            self.target_scaler_ = fit_target_scaler(targets, weights) if self.scale_target else None
+        return targets if self.target_scaler_ is None else scale_target(self.target_scaler_, targets)
 
     def _encode_targets(self, y: np.ndarray, first_call: bool, classes: Any) -> tuple[np.ndarray, str, int]:
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
@@ -49,7 +63,8 @@ class GlassRegressor(RegressorMixin, _GlassEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted values ``(m,)``, or ``(m, k)`` when fitted on k target columns."""
-        outputs = self._logits(X)
+        outputs = self._logits(X)  # checks that the regressor is fitted first
+        outputs = unscale_target(self.target_scaler_, outputs)
         return outputs[:, 0] if self.n_outputs_ == 1 else outputs
 
     def __sklearn_tags__(self) -> Any:
@@ -73,18 +88,7 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
     with ``classes_`` in place of ``n_outputs_``.
     """
 
-    def __init__(
-        self, hidden_layer_sizes: Sequence[int] | int = (64, 32), activation: str = "relu", keep_prob: float = 1.0,
-        batchnorm: bool = False, l2: float = 0.0, optimizer: str = "adam", learning_rate: float = 0.001,
-        beta1: float | None = None, beta2: float | None = None, epsilon: float | None = None, batch_size: int | None = 32,
-        epochs: int = 40, decay: str = "none", decay_rate: float | None = None, early_stopping: bool = False,
-        validation_fraction: float = 0.1, patience: int = 10, class_weight: dict | str | None = None,
-        random_state: Any = None, verbose: int = 0, dtype: str = "float32",
-    ) -> None:  # fmt: skip
-        arguments = dict(locals())  # every argument above, by name, for the shared constructor
-        del arguments["self"], arguments["class_weight"]
-        _GlassEstimator.__init__(self, **arguments)
-        self.class_weight = class_weight
+    __init__ = declare_parameters((*SHARED_PARAMETERS, "class_weight"))
 
     def _target_checks(self) -> dict[str, bool]:
         return {"multi_output": False, "y_numeric": False}

@@ -49,11 +49,11 @@ def load_model(path: str | Path) -> Model:
     """:func:`load`, but always a :class:`Model` (what the CLI's ``evaluate`` and ``predict`` use).
 
     An estimator file becomes its network with the estimator's labels as class names and its feature
-    names (no scaler: a scaler inside a pipeline is not part of the estimator).
+    names and a regressor's target scaler (no feature scaler: a scaler inside a pipeline is not part of the estimator).
     """
     loaded = load(path)
     if isinstance(loaded, Model):
         return loaded
     class_names = [str(label) for label in getattr(loaded, "classes_", [])]
     feature_names = [str(name) for name in getattr(loaded, "feature_names_in_", [])]
-    return Model(loaded.network_, None, class_names, feature_names)
+    return Model(loaded.network_, None, class_names, feature_names, target_scaler=getattr(loaded, "target_scaler_", None))

@@ -8,6 +8,9 @@ the whole training state after a completed epoch:
 * JSON ``config`` — the network config; JSON ``training`` — the optimizer and schedule configs, the
   optimizer's scalar state (the step count t), the number of completed epochs (the schedule's
   position), the state of the network's random generator and the History records;
+* tensors ``callback.<i>.<key>.<name>`` and JSON ``training.callbacks[i]`` — the state of the i-th callback
+  handed to the :class:`Checkpointer` (:meth:`~glassnet.train.callbacks.Callback.get_state`: EarlyStopping's
+  patience counter, best value and best weights; the convergence rule's counter);
 * JSON ``extra`` — whatever the caller wants back on resume (the CLI stores its run options).
 
 Files are named ``checkpoint-000012.safetensors`` (12 completed epochs) and written atomically
@@ -15,9 +18,10 @@ Files are named ``checkpoint-000012.safetensors`` (12 completed epochs) and writ
 two are kept. Reading takes the newest file whose checksum and layout verify and falls back to the
 older one if the newest is damaged. Temporary files left by a killed writer are removed.
 
-Resuming restores the weights, buffers, optimizer moments and step count, and the generator state
-(the next epoch's shuffle and dropout masks), and evaluates the schedule at the true epoch, so N
-epochs + resume + N epochs gives exactly the weights of 2N epochs in one run.
+Resuming restores the weights, buffers, optimizer moments and step count, the generator state
+(the next epoch's shuffle and dropout masks) and the callbacks' state, and evaluates the schedule at the
+true epoch, so N epochs + resume + N epochs gives exactly the weights of 2N epochs in one run — with early
+stopping too.
 """
 
 from __future__ import annotations
@@ -26,13 +30,13 @@ import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from glassnet._validation import check_bool, check_positive_int
 from glassnet.errors import ConfigError, ModelFileError
-from glassnet.train.state import copy_state, restore_state, split_state
+from glassnet.train.state import copy_state, merge_state, restore_state, split_state
 from glassnet.files.atomic import fsync_folder
 from glassnet.files.container import read_container, write_container
 from glassnet.files.model_file import network_from_arrays
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
     from glassnet.nn.network import Network
     from glassnet.optim.optimizers import Optimizer
     from glassnet.optim.schedules import Schedule
+    from glassnet.train.callbacks import Callback
     from glassnet.train.history import History
 
 FORMAT = "glassnet-checkpoint"
@@ -67,6 +72,8 @@ class TrainingState:
     epoch: int
     history: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: None for a checkpoint written before callback states were kept (the callbacks then start afresh)
+    callback_states: list[dict[str, Any]] | None = None
 
     def build_network(self) -> "Network":
         """A new network with the checkpoint's weights, buffers and generator state."""
@@ -85,19 +92,7 @@ class TrainingState:
             raise ConfigError(f"{self.path} was written with optimizer {self.optimizer}; this run uses {serialize(optimizer)}.")
         network.load_state_arrays(self.arrays)
         self._set_rng(network)
-        state = optimizer.init(network.parameters())
-        for key, value in state.items():
-            if isinstance(value, dict):
-                for name, target in value.items():
-                    stored = self.optimizer_moments.get(key, {}).get(name)
-                    if stored is None or stored.shape != target.shape or stored.dtype != target.dtype:
-                        raise ModelFileError(f"{self.path}: optimizer moment {key}.{name} is missing or does not match {target.dtype}{list(target.shape)}.")
-                    np.copyto(target, stored)
-        scalars = {key for key, value in state.items() if not isinstance(value, dict)}
-        if set(self.optimizer_scalars) != scalars:
-            raise ModelFileError(f"{self.path}: the optimizer scalars are {sorted(self.optimizer_scalars)}; {type(optimizer).__name__} keeps {sorted(scalars)}.")
-        state.update(self.optimizer_scalars)
-        return state
+        return merge_state(optimizer.init(network.parameters()), self.optimizer_scalars, self.optimizer_moments, str(self.path))
 
     def _set_rng(self, network: "Network") -> None:
         try:
@@ -134,6 +129,7 @@ def save_checkpoint(
     history: list[dict[str, Any]],
     extra: dict[str, Any] | None = None,
     keep: int = KEEP,
+    callback_states: list[dict[str, Any]] = (),
 ) -> Path:
     """Write the training state after ``epoch`` completed epochs; keep the newest ``keep`` files."""
     folder = Path(directory)
@@ -142,6 +138,11 @@ def save_checkpoint(
     scalars, moments = split_state(optimizer_state)
     for key, arrays in moments.items():
         tensors.update({f"optimizer.{key}.{name}": array for name, array in arrays.items()})
+    callback_scalars = []
+    for index, callback_state in enumerate(callback_states):
+        values, arrays = split_state(callback_state)
+        callback_scalars.append(values)
+        tensors.update({f"callback.{index}.{key}.{name}": array for key, named in arrays.items() for name, array in named.items()})
     training = {
         "epoch": int(epoch),
         "optimizer": serialize(optimizer),
@@ -149,6 +150,7 @@ def save_checkpoint(
         "schedule": None if schedule is None else serialize(schedule),
         "rng": network.rng.bit_generator.state,
         "history": history,
+        "callbacks": callback_scalars,
     }
     path = folder / f"checkpoint-{int(epoch):06d}.safetensors"
     write_container(path, FORMAT, {"config": network.get_config(), "training": training, "extra": extra or {}}, tensors)
@@ -172,7 +174,7 @@ TRAINING_SCHEMA = record({
     "rng": record({"bit_generator": one_of("PCG64"), "state": record({"state": integer(0, 2**128), "inc": integer(0, 2**128)}),
                    "has_uint32": integer(0, 1), "uinteger": integer(0, 2**32)}),
     "history": list_of(table_of(optional(number()), 64), MAX_ITEMS),
-})
+}, {"callbacks": list_of(table_of(_any, 64), 64)})
 
 
 def read_checkpoint(path: str | Path) -> TrainingState:
@@ -192,7 +194,23 @@ def read_checkpoint(path: str | Path) -> TrainingState:
     return TrainingState(
         Path(path), parsed["config"], arrays, training["optimizer"], dict(training["optimizer_scalars"]), moments,
         training["schedule"], training["rng"], training["epoch"], training["history"], extra,
+        None if "callbacks" not in training else _callback_states(path, training["callbacks"], tensors),
     )
+
+
+def _callback_states(path: str | Path, scalars: Any, tensors: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """The callbacks' states: the JSON values of ``training.callbacks[i]`` with the ``callback.<i>.<key>.<name>`` tensors."""
+    if not isinstance(scalars, list) or not all(isinstance(values, dict) for values in scalars):
+        raise ModelFileError(f"{path}: the training entry 'callbacks' must be a list of tables. Received: {scalars!r:.200}")
+    states = [dict(values) for values in scalars]
+    for name, array in tensors.items():
+        if name.startswith("callback."):
+            index, _, rest = name[len("callback.") :].partition(".")
+            key, _, array_name = rest.partition(".")
+            if not index.isdigit() or int(index) >= len(states) or not key or not array_name or key in scalars[int(index)]:
+                raise ModelFileError(f"{path}: tensor {name!r} belongs to no stored callback state.")
+            states[int(index)].setdefault(key, {})[array_name] = array
+    return states
 
 
 def latest_checkpoint(directory: str | Path) -> TrainingState | None:
@@ -223,15 +241,19 @@ class Checkpointer:
     resume replaces the checkpoints already in the folder when it writes its first one.
     """
 
-    def __init__(self, directory: str | Path, every: int = 1, resume: bool = False, extra: dict[str, Any] | None = None) -> None:
+    def __init__(self, directory: str | Path, every: int = 1, resume: bool = False, extra: dict[str, Any] | None = None,
+                 callbacks: Sequence["Callback"] = ()) -> None:
         self.every = check_positive_int("Checkpointer", "every", every)
         self.resume = check_bool("Checkpointer", "resume", resume)
         self.directory = Path(directory)
         self.extra = extra or {}
+        #: the callbacks (also handed to fit) whose state each checkpoint keeps and a resume puts back
+        self.callbacks = list(callbacks)
+
         self.network: "Network | None" = None
         self.optimizer: "Optimizer | None" = None
         self.schedule: "Schedule | None" = None
-        self._snapshot: tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any], int, int] | None = None
+        self._snapshot: tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any], int, int, list] | None = None
         self._written_epoch: int | None = None
         #: True until this run resumes or writes: checkpoints already in the folder then belong to another run
         self._fresh = True
@@ -255,6 +277,8 @@ class Checkpointer:
         if state.schedule != (None if self.schedule is None else serialize(self.schedule)):
             raise ConfigError(f"{state.path} was written with schedule {state.schedule}; this run uses {self.schedule!r}.")
         restored = state.apply(self.network, self.optimizer)
+        if state.callback_states is not None:  # None: an older checkpoint without them; the callbacks start afresh
+            self._restore_callbacks(state)
         self._fresh = False
         optimizer_state.clear()
         optimizer_state.update(restored)
@@ -262,10 +286,20 @@ class Checkpointer:
         self._written_epoch = state.epoch
         return state.epoch
 
+    def _restore_callbacks(self, state: TrainingState) -> None:
+        if len(state.callback_states) != len(self.callbacks):
+            raise ConfigError(f"{state.path} keeps the state of {len(state.callback_states)} callbacks; this run has {len(self.callbacks)}.")
+        for callback, callback_state in zip(self.callbacks, state.callback_states):
+            try:
+                callback.set_state(callback_state)
+            except ConfigError as error:
+                raise ModelFileError(f"{state.path}: {error}") from None
+
     def _remember(self, epoch: int, optimizer_state: dict[str, Any], history: "History") -> None:
         arrays = {name: value.copy() for name, value in self.network.state_arrays().items()}
         rng_state = copy.deepcopy(self.network.rng.bit_generator.state)
-        self._snapshot = (arrays, copy_state(optimizer_state), rng_state, epoch, len(history))
+        callback_states = [copy_state(callback.get_state()) for callback in self.callbacks]
+        self._snapshot = (arrays, copy_state(optimizer_state), rng_state, epoch, len(history), callback_states)
 
     def epoch_done(self, epochs_done: int, optimizer_state: dict[str, Any], history: "History") -> None:
         """Snapshot the state after ``epochs_done`` completed epochs; write it when that is a multiple of ``every``."""
@@ -281,7 +315,9 @@ class Checkpointer:
             for stale in checkpoint_paths(self.directory):
                 stale.unlink(missing_ok=True)
             self._fresh = False
-        path = save_checkpoint(self.directory, self.network, self.optimizer, optimizer_state, self.schedule, epoch, history.epochs, self.extra)
+        assert self._snapshot is not None and self._snapshot[3] == epoch, "the remembered state is the one written"
+        path = save_checkpoint(self.directory, self.network, self.optimizer, optimizer_state, self.schedule, epoch, history.epochs,
+                               self.extra, callback_states=self._snapshot[5])
         self._written_epoch = epoch
         return path
 
@@ -295,7 +331,7 @@ class Checkpointer:
     def interrupted(self, optimizer_state: dict[str, Any], history: "History") -> int:
         """On Ctrl-C: put back the state of the last completed epoch, save it, and return that epoch."""
         assert self._snapshot is not None, "start() is called before the first epoch"
-        arrays, saved_state, rng_state, epoch, length = self._snapshot
+        arrays, saved_state, rng_state, epoch, length, _ = self._snapshot
         self.network.load_state_arrays(arrays)
         self.network.rng.bit_generator.state = rng_state
         restore_state(optimizer_state, saved_state)

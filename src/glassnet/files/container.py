@@ -109,11 +109,13 @@ def unpack(path: str | Path, handle: BinaryIO) -> tuple[dict[str, str], dict[str
     return metadata, tensors
 
 
-def read_container(path: str | Path, expected_format: str, fields: Iterable[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def read_container(path: str | Path, expected_format: str, fields: Iterable[str], optional: Iterable[str] = ()) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read a glassnet safetensors file of ``expected_format``, verify its checksum, parse ``fields`` as JSON.
 
     Only a regular file is read (a FIFO, device or symlink to one is refused); the JSON is parsed with
     :func:`~glassnet.files.schema.parse_json`'s limits. The caller validates the parsed fields.
+    ``optional`` fields (added to a format after files without them were written) are checked and parsed
+    when present, after ``fields``, in the order given: a writer must store them in that order too.
     """
     with open_regular_file(path, ModelFileError) as handle:
         try:
@@ -124,7 +126,7 @@ def read_container(path: str | Path, expected_format: str, fields: Iterable[str]
         raise ModelFileError(f"{path}: not a {expected_format} file (format {metadata.get('format')!r:.80}).")
     if metadata.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(f"{path}: format version {metadata.get('format_version')!r:.80} is not supported; this glassnet reads version {FORMAT_VERSION}.")
-    fields = ("format_version", *fields)
+    fields = ("format_version", *fields, *(name for name in optional if name in metadata))
     missing = [name for name in (*fields, "sha256") if name not in metadata]
     if missing:
         raise ModelFileError(f"{path}: the metadata lacks {missing}.")

@@ -10,11 +10,16 @@ as BatchNorm running statistics) as a named tensor, and these metadata entries (
 ``config``           the network config (layers, loss, l2, dtype, input width) as JSON
 ``preprocessing``    the scaler fitted on the training rows, ``{"scaler": "StandardScaler", "mean": [...],
                      "scale": [...]}`` as JSON, or ``null``
-``labels``           ``{"class_names": [...], "feature_names": [...], "target_name": ...}`` as JSON
+``labels``           ``{"class_names": [...], "feature_names": [...], "target_name": ...,
+                     "target_scaler": ...}`` as JSON; ``target_scaler`` (regression) is the
+                     target's standardisation, in the scaler's form above, or ``null``/absent
+``split``            optional (files before it load without it): how the data was split, as JSON —
+                     ``{"seed", "fractions", "train_dev", "data": {"rows", "columns", "sha256"}, "drop"}``
+                     (:class:`~glassnet.data.splits.SplitRecipe`), so ``evaluate`` can score the test rows only
 ``sha256``           SHA-256 over everything that affects predictions (below)
 ==================  ==========================================================================
 
-The checksum covers the format version, the config, preprocessing and labels strings, and for each
+The checksum covers the format version, the config, preprocessing, labels (and split) strings, and for each
 tensor (sorted by name) its name, dtype, shape and bytes, each length-prefixed so no two different
 files hash the same input. :func:`load_model_file` reads the header, verifies the checksum, then checks the config
 (every class must be registered, every size bounded by the stored tensors) *before* building anything,
@@ -34,6 +39,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from glassnet.data.splits import SplitRecipe
+from glassnet.data.target_scaling import unscale_target
 from glassnet.errors import DataError, GlassnetError, ModelFileError
 from glassnet.files.container import read_container, write_container
 from glassnet.files.schema import MAX_STRING
@@ -110,7 +117,9 @@ class Model:
     """A network with what it needs to read raw data: the scaler, class names and feature names.
 
     ``predict(X_raw)`` standardises with the stored scaler (as training did), runs the network at
-    inference, and returns class names (or indices when there are none) or regression values.
+    inference, and returns class names (or indices when there are none) or regression values — on the
+    target's own scale: with a ``target_scaler`` (the network was trained on the standardised target)
+    the outputs are mapped back, ŷ = σ·f(x) + μ.
     """
 
     network: Network
@@ -118,6 +127,8 @@ class Model:
     class_names: list[str] = field(default_factory=list)
     feature_names: list[str] = field(default_factory=list)
     target_name: str | None = None
+    split: SplitRecipe | None = None
+    target_scaler: Any = None
 
     @property
     def task(self) -> str:
@@ -136,25 +147,31 @@ class Model:
             X = self.scaler.transform(X)
         return X.astype(self.network.dtype)
 
-    def logits(self, X: Any) -> np.ndarray:
+    def logits(self, X: Any, rows: np.ndarray | None = None) -> np.ndarray:
         """The network's outputs ``(m, n_outputs)`` on raw features; a row whose output is NaN or ±inf (inputs far
-        outside what the model saw, or overflowing weights) raises :class:`DataError` naming the rows (counted from 1)."""
+        outside what the model saw, or overflowing weights) raises :class:`DataError` naming the rows (counted from 1).
+
+        ``rows`` ``(m,)``: the data's row (from 0) each row of ``X`` is, when ``X`` is a part of the data, so the
+        message names the data's rows."""
         with np.errstate(over="ignore", invalid="ignore"):
             outputs = self.network.forward(self.transform(X))
         bad = np.flatnonzero(~np.all(np.isfinite(outputs.reshape(len(outputs), -1)), axis=1))
         if bad.size:
-            rows = ", ".join(str(i + 1) for i in bad[:10]) + (", ..." if bad.size > 10 else "")
-            raise DataError(f"The model's output is not finite (NaN or inf) for {bad.size} row(s): {rows}; their values are too large for this model.")
+            numbers = bad if rows is None else np.sort(np.asarray(rows)[bad])
+            shown = ", ".join(str(i + 1) for i in numbers[:10]) + (", ..." if bad.size > 10 else "")
+            raise DataError(f"The model's output is not finite (NaN or inf) for {bad.size} row(s): {shown}; their values are too large for this model.")
         return outputs
 
-    def predict_indices(self, X: Any) -> np.ndarray:
-        """Class indices ``(m,)``, or values for regression."""
-        return self.network.loss.predict(self.logits(X))
+    def predict_indices(self, X: Any, rows: np.ndarray | None = None) -> np.ndarray:
+        """Class indices ``(m,)``, or the network's outputs for regression (``rows`` as for :meth:`logits`)."""
+        return self.network.loss.predict(self.logits(X, rows))
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Class names ``(m,)`` (indices if the model has no names), or values for regression."""
-        predictions = self.predict_indices(X)
-        if self.task != "regression" and self.class_names:
+    def predict(self, X: Any, rows: np.ndarray | None = None) -> np.ndarray:
+        """Class names ``(m,)`` (indices if the model has no names), or values for regression (``rows`` as for :meth:`logits`)."""
+        predictions = self.predict_indices(X, rows)
+        if self.task == "regression":
+            return unscale_target(self.target_scaler, predictions)
+        if self.class_names:
             return np.asarray(self.class_names, dtype=object)[predictions]
         return predictions
 
@@ -200,13 +217,37 @@ def _strings(path: str | Path, labels: dict[str, Any], key: str, count: int | No
     return value
 
 
+
+def _split_from_json(path: str | Path, data: Any) -> SplitRecipe | None:
+    """The stored split recipe, checked field by field (None when the file has none)."""
+    if data is None:
+        return None
+    fingerprint = data.get("data") if isinstance(data, dict) else None
+    checks = isinstance(data, dict) and isinstance(fingerprint, dict) and [
+        isinstance(data.get("seed"), int) and not isinstance(data.get("seed"), bool) and data["seed"] >= 0,
+        isinstance(data.get("fractions"), list) and len(data["fractions"]) == 3 and all(isinstance(f, float) and 0 < f < 1 for f in data["fractions"]),
+        isinstance(data.get("train_dev"), (int, float)) and not isinstance(data.get("train_dev"), bool) and 0.0 <= data["train_dev"] <= 0.5,
+        all(isinstance(fingerprint.get(key), int) and not isinstance(fingerprint.get(key), bool) and fingerprint[key] >= 1 for key in ("rows", "columns")),
+        isinstance(fingerprint.get("sha256"), str) and len(fingerprint["sha256"]) == 64 and all(c in "0123456789abcdef" for c in fingerprint["sha256"]),
+        isinstance(data.get("drop", []), list) and all(isinstance(name, str) for name in data.get("drop", [])),
+    ]
+    if not checks or not all(checks) or abs(sum(data["fractions"]) - 1.0) > 1e-6:
+        raise ModelFileError(f"{path}: the split recipe must hold a seed ≥ 0, three fractions summing to 1, a train-dev fraction in [0, 0.5], "
+                             f"the data's rows, columns and SHA-256, and the dropped column names. Received: {data!r}"[:400])
+    data_fields = {key: fingerprint[key] for key in ("rows", "columns", "sha256")}
+    return SplitRecipe(data["seed"], tuple(data["fractions"]), float(data["train_dev"]), data_fields, tuple(data.get("drop", [])))
+
+
 def save_model(model: "Network | Model", path: str | Path, *, scaler: Any = None, class_names: Iterable[str] | None = None,
                feature_names: Iterable[str] | None = None, target_name: str | None = None) -> None:
     """Write a trained network (or a :class:`Model`) to ``path`` as a safetensors model file, atomically.
 
     ``scaler`` is a fitted ``StandardScaler`` applied to raw inputs; ``class_names`` label the outputs.
+    A :class:`Model`'s ``target_scaler`` is stored with the labels.
     """
+    target_scaler = None
     if isinstance(model, Model):
+        target_scaler = model.target_scaler
         network = model.network
         scaler = model.scaler if scaler is None else scaler
         class_names = model.class_names if class_names is None else class_names
@@ -221,14 +262,17 @@ def save_model(model: "Network | Model", path: str | Path, *, scaler: Any = None
     fields = {
         "config": network.get_config(),
         "preprocessing": _scaler_to_json(scaler),
-        "labels": {"class_names": [str(c) for c in class_names or []], "feature_names": [str(f) for f in feature_names or []], "target_name": target_name},
+        "labels": {"class_names": [str(c) for c in class_names or []], "feature_names": [str(f) for f in feature_names or []], "target_name": target_name,
+                   "target_scaler": _scaler_to_json(target_scaler)},
     }
+    if isinstance(model, Model) and model.split is not None:
+        fields["split"] = model.split.to_dict()
     write_container(path, FORMAT, fields, network.state_arrays())
 
 
 def load_model_file(path: str | Path) -> Model:
     """Read a model file written by :func:`save_model`; a malformed or tampered file raises :class:`ModelFileError`."""
-    parsed, tensors = read_container(path, FORMAT, _CHECKED_FIELDS)
+    parsed, tensors = read_container(path, FORMAT, _CHECKED_FIELDS, optional=("split",))
     network = network_from_arrays(path, parsed["config"], tensors)
     labels = parsed["labels"] if isinstance(parsed["labels"], dict) else {}
     n_classes = {"binary": 2, "multiclass": network.output_units, "regression": 0}[network.task]
@@ -238,4 +282,7 @@ def load_model_file(path: str | Path) -> Model:
     if target_name is not None and (not isinstance(target_name, str) or len(target_name) > MAX_STRING):
         raise ModelFileError(f"{path}: 'target_name' must be a string or null. Received: {target_name!r:.200}")
     scaler = _scaler_from_json(path, parsed["preprocessing"], network.input_units)
-    return Model(network, scaler, class_names, feature_names, target_name)
+    target_scaler = _scaler_from_json(path, labels.get("target_scaler"), network.output_units) if network.task == "regression" else None
+    if labels.get("target_scaler") is not None and target_scaler is None:
+        raise ModelFileError(f"{path}: a target scaler belongs to a regression model; this one is a {network.task} classifier.")
+    return Model(network, scaler, class_names, feature_names, target_name, _split_from_json(path, parsed.get("split")), target_scaler)

@@ -28,9 +28,5 @@ class Workspace:
             array = self._arrays[key] = np.empty(shape, dtype=dtype)
         return array
 
-    def clear(self) -> None:
-        """Free every array (e.g. after training, or before a copy)."""
-        self._arrays.clear()
-
     def __len__(self) -> int:
         return len(self._arrays)

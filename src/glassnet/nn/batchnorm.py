@@ -9,6 +9,7 @@ import numpy as np
 from glassnet._validation import check_real
 from glassnet.errors import DataError
 from glassnet.nn.layers import Layer
+from glassnet.optim.averages import update_average
 from glassnet.serialization import register
 
 
@@ -27,7 +28,8 @@ class BatchNorm(Layer):
     batch, and it is the function of Z whose derivative the backward pass below is.
 
     Running statistics (``buffers``: ``running_mean`` starts at 0, ``running_var`` at 1), an
-    exponentially weighted average updated only in training, after each batch::
+    exponentially weighted average (lesson 3's, :func:`~glassnet.optim.averages.update_average`)
+    updated only in training, after each batch::
 
         running_mean ← momentum·running_mean + (1 − momentum)·μ_B
         running_var  ← momentum·running_var  + (1 − momentum)·σ²_B·m/(m − 1)
@@ -99,11 +101,9 @@ class BatchNorm(Layer):
 
     def _update_running(self, mean: np.ndarray, variance: np.ndarray, m: int, scratch: np.ndarray) -> None:
         """EWA of the batch mean and of the unbiased batch variance σ²_B·m/(m − 1), in place."""
-        running_mean, running_var = self.buffers["running_mean"], self.buffers["running_var"]
-        running_mean *= self.momentum
-        running_mean += np.multiply(mean, 1.0 - self.momentum, out=scratch)
-        running_var *= self.momentum
-        running_var += np.multiply(variance, (1.0 - self.momentum) * m / (m - 1), out=scratch)
+        update_average(self.buffers["running_mean"], mean, self.momentum, scratch)
+        unbiased = np.multiply(variance, m / (m - 1), out=scratch)
+        update_average(self.buffers["running_var"], unbiased, self.momentum, scratch)  # scratch ← (1 − β)·scratch
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
         z_hat, inv_std = self._z_hat, self._inv_std

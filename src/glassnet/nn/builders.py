@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from glassnet import defaults
 from glassnet._validation import check_bool
 from glassnet.errors import ConfigError
 from glassnet.nn.batchnorm import BatchNorm
@@ -43,34 +44,37 @@ def output_units(task: str, n_classes_or_targets: int) -> int:
 
 def build_network(
     n_outputs: int,
-    hidden: Sequence[int] = (64, 32),
-    activation: str = "relu",
+    hidden: Sequence[int] = defaults.HIDDEN_LAYERS,
+    activation: str = defaults.ACTIVATION,
     task: str = "multiclass",
     l2: float = 0.0,
-    seed: int | None = 0,
-    dtype: str = "float32",
+    seed: int | None = defaults.SEED,
+    dtype: str = defaults.DTYPE,
     keep_prob: float = 1.0,
     batchnorm: bool = False,
+    initializer: str | None = None,
 ) -> Network:
     """Hidden blocks, then ``Dense(n_outputs)`` and the task's loss.
 
     Each hidden block is ``Dense(units) → activation``, or ``Dense(units, use_bias=False) → BatchNorm
     → activation`` with ``batchnorm=True`` (the bias is redundant before batch norm), followed by
     ``Dropout(keep_prob)`` when ``keep_prob < 1``. The output layer is never normalised or dropped.
+    ``initializer=None`` draws hidden weights with He (ReLU family) or Xavier and the output's with
+    Xavier; a name (``"zeros"``, ``"normal"``, ``"he"``, ``"xavier"``) sets every Dense layer's.
     """
     batchnorm = check_bool("build_network", "batchnorm", batchnorm)
     keep_prob = Dropout(keep_prob).keep_prob  # validates (0, 1] even when there is no hidden layer
-    initializer = "he" if activation in ("relu", "leaky-relu") else "xavier"
+    hidden_initializer = initializer or ("he" if activation in ("relu", "leaky-relu") else "xavier")
     layers: list[Layer] = []
     for units in hidden:
         if batchnorm:
-            layers += [Dense(units, initializer=initializer, use_bias=False), BatchNorm()]
+            layers += [Dense(units, initializer=hidden_initializer, use_bias=False), BatchNorm()]
         else:
-            layers.append(Dense(units, initializer=initializer))
+            layers.append(Dense(units, initializer=hidden_initializer))
         layers.append(get_activation(activation))
         if keep_prob < 1.0:
             layers.append(Dropout(keep_prob))
-    layers.append(Dense(output_units(task, n_outputs), initializer="xavier"))
+    layers.append(Dense(output_units(task, n_outputs), initializer=initializer or "xavier"))
     return Network(layers, loss_for_task(task), l2=l2, seed=seed, dtype=dtype)
 
 
@@ -87,14 +91,14 @@ _MOMENT_ARGUMENTS: dict[str, dict[str, str]] = {
 
 def build_optimizer(
     name: str,
-    learning_rate: float,
+    learning_rate: float | None = None,
     beta: float | None = None,
     *,
     beta1: float | None = None,
     beta2: float | None = None,
     epsilon: float | None = None,
 ) -> Optimizer:
-    """``sgd``, ``momentum``, ``rmsprop`` or ``adam`` with the given learning rate.
+    """``sgd``, ``momentum``, ``rmsprop`` or ``adam`` with the given learning rate (None: the optimizer's default).
 
     ``beta`` (what the CLI and search expose) is momentum's and RMSprop's β, and Adam's β₁; plain SGD
     has none. The estimators name the moments instead: ``beta1`` is the β of the first moment v
@@ -117,23 +121,22 @@ def build_optimizer(
         if argument in options:
             raise ConfigError(f"beta and {given} both set the {name!r} optimizer's {argument}; give one. Received: {given}={value!r}")
         options[argument] = value
+    if learning_rate is None:
+        learning_rate = defaults.LEARNING_RATES[name]
     return OPTIMIZERS[name](learning_rate=learning_rate, **options)
-
-
-#: ``decay_rate`` when none is given: each a gentle decay of its own kind
-DEFAULT_DECAY_RATES = {"inverse-time": 0.1, "exponential": 0.95, "step": 0.5}
 
 
 def build_schedule(decay: str, learning_rate: float, decay_rate: float | None = None) -> Schedule | None:
     """The learning-rate schedule named by ``--decay`` (None for ``none``).
 
     ``decay_rate`` is k of inverse-time α₀/(1 + k·epoch), r of exponential α₀·r^epoch, and the drop
-    factor of step (every 10 epochs); None takes :data:`DEFAULT_DECAY_RATES` (0.1, 0.95, 0.5).
+    factor of step (every 10 epochs); None takes the schedule's own default rate from
+    :data:`glassnet.defaults.DECAY_RATES` (0.1, 0.95, 0.5).
     """
     if decay == "none":
         return None
-    if decay_rate is None and decay in DEFAULT_DECAY_RATES:
-        decay_rate = DEFAULT_DECAY_RATES[decay]
+    if decay_rate is None and decay in defaults.DECAY_RATES:
+        decay_rate = defaults.DECAY_RATES[decay]
     if decay == "inverse-time":
         return InverseTimeDecay(learning_rate, decay_rate)
     if decay == "exponential":

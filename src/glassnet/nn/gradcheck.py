@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.nn._math import l2_norm
 from glassnet.nn.network import Network
 
 
@@ -41,8 +42,8 @@ class GradientCheckResult:
 
 def relative_difference(analytic: np.ndarray, numeric: np.ndarray) -> float:
     """‖g − g̃‖ / (‖g‖ + ‖g̃‖); 0 when both are exactly zero."""
-    denominator = np.linalg.norm(analytic) + np.linalg.norm(numeric)
-    return 0.0 if denominator == 0 else float(np.linalg.norm(analytic - numeric) / denominator)
+    denominator = l2_norm(analytic) + l2_norm(numeric)
+    return 0.0 if denominator == 0 else l2_norm(analytic - numeric) / denominator
 
 
 def check_gradients(

@@ -18,7 +18,8 @@ input once it is known, and returns the output width.
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -51,10 +52,8 @@ class Layer(Configurable):
         self.dtype = np.dtype("float32")
         self.rng: np.random.Generator | None = None
         self._workspace = Workspace()
-
-    @property
-    def built(self) -> bool:
-        return self.input_units is not None
+        #: the network this layer belongs to (a weak reference), so a second network cannot take it over
+        self._owner: weakref.ref | None = None
 
     def build(self, input_units: int, rng: np.random.Generator, dtype: np.dtype | str = "float32") -> int:
         """Create parameters for an input of width ``input_units``; return the output width."""
@@ -261,6 +260,31 @@ class Sigmoid(Activation):
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {"relu": ReLU, "leaky-relu": LeakyReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+
+
+def claim_layers(layers: Sequence[Layer], network: object) -> list[Layer]:
+    """Check ``layers`` for a new ``network`` and mark them as its own; return them as a list.
+
+    Each must be a :class:`Layer`, appear once, and belong to no other living network: a network keeps
+    its layers' parameters as views into its own flat array, so sharing layers would silently tie two
+    networks together.
+    """
+    layers = list(layers)
+    if not layers:
+        raise ConfigError("Network(layers=...) expects at least one layer. Received: layers=[]")
+    for index, layer in enumerate(layers):
+        if not isinstance(layer, Layer):
+            raise ConfigError(f"Network(layers=...) expects Layer objects. Received at position {index}: {layer!r}")
+        if layer._owner is not None and layer._owner() is not None:
+            raise ConfigError(
+                f"Network(layers=...): the layer at position {index} ({layer!r}) already belongs to another network; its "
+                "parameters live in that network's flat array. Create new layers, or use network.copy()."
+            )
+    if len({id(layer) for layer in layers}) != len(layers):
+        raise ConfigError("Network(layers=...) received the same layer object twice; create a new layer for each position.")
+    for layer in layers:
+        layer._owner = weakref.ref(network)
+    return layers
 
 
 def get_activation(name: str) -> Activation:

@@ -54,7 +54,7 @@ class Loss(Configurable):
         """How many rows ``predict`` gets right (classifiers only)."""
         return int(np.count_nonzero(self.predict(logits) == y))
 
-    def _weights(self, m: int, sample_weight: np.ndarray | None, dtype: np.dtype) -> tuple[np.ndarray | None, float]:
+    def _weights(self, m: int, sample_weight: np.ndarray | None) -> tuple[np.ndarray | None, float]:
         """Return (column of weights or None, total weight Σw — the m of the mean)."""
         if sample_weight is None:
             return None, float(m)
@@ -101,7 +101,7 @@ class BinaryCrossEntropy(Loss):
 
     def forward(self, logits: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
         y = y.reshape(-1, 1)
-        weights, total = self._weights(logits.shape[0], sample_weight, logits.dtype)
+        weights, total = self._weights(logits.shape[0], sample_weight)
         losses = np.maximum(logits, 0) - y * logits  # cancel z − y·z first: exact when the label is confidently right
         losses += np.log1p(np.exp(-np.abs(logits)))
         if weights is not None:
@@ -169,22 +169,19 @@ class SoftmaxCrossEntropy(Loss):
 
     def forward(self, logits: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
         m, k = logits.shape
-        weights, total = self._weights(m, sample_weight, logits.dtype)
+        weights, total = self._weights(m, sample_weight)
         scratch = self._workspace  # every array below is reused for the next batch of the same size
-        # log-sum-exp trick: with s = z − max(z), ℓ = log Σ e^s − s_y and p = e^s / Σ e^s
-        # A per-row value is first repeated across the k columns (`row`): with k small, NumPy would
-        # otherwise allocate iterator buffers on every call to broadcast an (m, 1) column.
-        row = scratch.get("row", logits.shape, logits.dtype)
-        np.copyto(row, np.maximum.reduce(logits, axis=1, keepdims=True, out=scratch.get("max", (m, 1), logits.dtype)))
-        shifted = np.subtract(logits, row, out=scratch.get("p", logits.shape, logits.dtype))
+        # log-sum-exp: with s = z − max(z), ℓ = log Σ e^s − s_y, and p = e^s / Σ e^s is softmax(z)
+        row_max, row_sums = scratch.get("max", (m, 1), logits.dtype), scratch.get("sum", (m, 1), logits.dtype)
+        probabilities = softmax(
+            logits, out=scratch.get("p", logits.shape, logits.dtype), row_max=row_max, row_sums=row_sums,
+            row_scratch=scratch.get("row", logits.shape, logits.dtype),
+        )
         labels = self._label_positions(y, k)
-        picked = shifted.reshape(-1).take(labels, out=scratch.get("picked", (m,), logits.dtype), mode="clip")
-        probabilities = np.exp(shifted, out=shifted)
-        sums = np.add.reduce(probabilities, axis=1, keepdims=True, out=scratch.get("sum", (m, 1), logits.dtype))
-        losses = np.log(sums.reshape(-1), out=scratch.get("loss", (m,), logits.dtype))
+        picked = logits.reshape(-1).take(labels, out=scratch.get("picked", (m,), logits.dtype), mode="clip")
+        picked -= row_max.reshape(-1)  # s_y = z_y − max
+        losses = np.log(row_sums.reshape(-1), out=scratch.get("loss", (m,), logits.dtype))
         losses -= picked
-        np.copyto(row, sums)
-        probabilities /= row
         if weights is not None:
             losses *= weights[:, 0]
         self._cache = (probabilities, labels, weights, total)
@@ -252,7 +249,7 @@ class MeanSquaredError(Loss):
 
     def forward(self, outputs: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
         y = y.reshape(outputs.shape)
-        weights, total = self._weights(outputs.shape[0], sample_weight, outputs.dtype)
+        weights, total = self._weights(outputs.shape[0], sample_weight)
         residual = np.subtract(outputs, y, out=self._workspace.get("r", outputs.shape, outputs.dtype))
         squared = np.square(residual).mean(axis=1)
         if weights is not None:

@@ -19,9 +19,11 @@ import numpy as np
 from glassnet import defaults
 from glassnet._validation import check_real
 from glassnet.errors import ConfigError, DataError
+from glassnet.nn._math import squared_norm
 from glassnet.nn import batchnorm, dropout  # noqa: F401  (registers BatchNorm and Dropout for layer_from_config)
-from glassnet.nn.layers import Dense, Layer, layer_from_config
+from glassnet.nn.layers import Layer, claim_layers, layer_from_config
 from glassnet.nn.losses import Loss, loss_from_config
+from glassnet.nn.metrics import r2_score
 from glassnet.serialization import serialize
 from glassnet.train.loop import fit
 
@@ -36,7 +38,7 @@ DTYPES = ("float32", "float64")
 
 
 class Network:
-    """``Network(layers, loss, l2=0.0, seed=None, dtype="float32")``.
+    """``Network(layers, loss, l2=0.0, seed=0, dtype="float32")`` (defaults from :mod:`glassnet.defaults`).
 
     L2 regularisation (lesson 2), with m the number of rows in the batch (Σ of sample weights when
     given) and the sum over the weights ``W`` of every Dense layer (biases are not penalised)::
@@ -59,24 +61,16 @@ class Network:
         layers: Sequence[Layer],
         loss: Loss,
         l2: float = 0.0,
-        seed: int | None = None,
-        dtype: str = "float32",
+        seed: int | None = defaults.SEED,
+        dtype: str = defaults.DTYPE,
     ) -> None:
-        layers = list(layers)
-        if not layers:
-            raise ConfigError("Network(layers=...) expects at least one layer. Received: layers=[]")
-        for index, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise ConfigError(f"Network(layers=...) expects Layer objects. Received at position {index}: {layer!r}")
-        if len({id(layer) for layer in layers}) != len(layers):
-            raise ConfigError("Network(layers=...) received the same layer object twice; create a new layer for each position.")
         if not isinstance(loss, Loss):
             raise ConfigError(f"Network(loss=...) expects a Loss such as SoftmaxCrossEntropy(). Received: loss={loss!r}")
         if dtype not in DTYPES:
             raise ConfigError(f"Network(dtype=...) expects 'float32' or 'float64'. Received: dtype={dtype!r}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ConfigError(f"Network(seed=...) expects a non-negative integer or None. Received: seed={seed!r}")
-        self.layers = layers
+        self.layers = claim_layers(layers, self)
         self.loss = loss
         self.l2 = check_real("Network", "l2", l2, low=0.0)
         self.seed = None if seed is None else int(seed)
@@ -225,17 +219,17 @@ class Network:
 
     def _apply_l2(self, m: float) -> float:
         """Add (λ/m)·W to each regularised gradient; return the cost term (λ/2m)·Σ‖W‖²."""
-        squared_norm = 0.0
+        squared = 0.0
         for layer in self.layers:
             for name in layer.regularized:
                 weights = layer.params[name]
-                squared_norm += float(np.vdot(weights, weights))
+                squared += squared_norm(weights)
                 scratch = self._l2_scratch.get(weights.shape)
                 if scratch is None:
                     scratch = self._l2_scratch[weights.shape] = np.empty_like(weights)
                 np.multiply(weights, self.l2 / m, out=scratch)  # dW += (λ/m)·W, without a temporary
                 layer.grads[name] += scratch
-        return self.l2 / (2.0 * m) * squared_norm
+        return self.l2 / (2.0 * m) * squared
 
     def loss_and_gradients(self, X: Any, y: Any, sample_weight: Any = None) -> tuple[float, dict[str, np.ndarray]]:
         """Cost J (with the L2 term) on ``(X, y)`` and ∂J/∂θ for every parameter, named as in :meth:`parameters`.
@@ -270,12 +264,10 @@ class Network:
         logits = self._forward(X, training=False)
         cost = self.loss.forward(logits, y)
         if self.l2 > 0.0:
-            squared = sum(float(np.vdot(w, w)) for w in self._regularized_weights())
+            squared = sum(squared_norm(weights) for weights in self._regularized_weights())
             cost += self.l2 / (2.0 * X.shape[0]) * squared
         if self.task == "regression":
-            from sklearn.metrics import r2_score
-
-            score = float(r2_score(y, logits)) if X.shape[0] > 1 else float("nan")
+            score = r2_score(y, logits)  # NaN for a single row
         else:
             score = self.loss.count_correct(logits, y) / X.shape[0]
         return cost, score
@@ -391,7 +383,3 @@ class Network:
     def __repr__(self) -> str:
         return f"Network(layers={self.layers!r}, loss={self.loss!r}, l2={self.l2!r}, seed={self.seed!r}, dtype={self.dtype.name!r})"
 
-
-def dense_weights(network: Network) -> list[np.ndarray]:
-    """The ``W`` of every Dense layer, in order (handy for inspecting what L2 shrinks)."""
-    return [layer.params["W"] for layer in network.layers if isinstance(layer, Dense)]

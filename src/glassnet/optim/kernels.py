@@ -12,19 +12,19 @@ zero-division check from ``/`` so the loop vectorises; no fast-math, so IEEE sem
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any, Callable
 
 import numpy as np
 
-try:  # numba is optional: without it, the NumPy reference path is used
-    from numba import njit
-except ImportError:  # pragma: no cover - exercised when the extra is not installed
-    njit = None
+#: numba is optional (without it the NumPy reference path is used) and is imported only when a kernel is
+#: first compiled: importing it costs ~0.2 s, which commands that never train should not pay
+_NUMBA_INSTALLED = find_spec("numba") is not None
 
 
 def available() -> bool:
-    """True when numba is importable, so :func:`kernel` can compile."""
-    return njit is not None
+    """True when numba is installed, so :func:`kernel` can compile."""
+    return _NUMBA_INSTALLED
 
 
 def _momentum(param, grad, v, beta, one_minus_beta, lr):  # pragma: no cover - compiled
@@ -61,8 +61,10 @@ def kernel(name: str) -> Callable[..., None]:
     """The compiled kernel ``"momentum"``, ``"rmsprop"`` or ``"adam"`` (compiled on first use, cached on disk)."""
     compiled = _COMPILED.get(name)
     if compiled is None:
-        if njit is None:
+        if not _NUMBA_INSTALLED:
             raise RuntimeError("numba is not installed; install the extra: pip install 'glassnet[fast]'")
+        from numba import njit
+
         compiled = _COMPILED[name] = njit(error_model="numpy", cache=True, nogil=True)(_PYTHON_KERNELS[name])
     return compiled
 

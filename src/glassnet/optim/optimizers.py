@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import defaults
 from glassnet.optim import kernels
 from glassnet._validation import check_real
 from glassnet.serialization import Configurable, deserialize, register
@@ -139,6 +140,9 @@ def _views_like(params: Arrays, flat: np.ndarray) -> Arrays:
 class SGD(Optimizer):
     """Plain gradient descent: ``W ← W − α·dW``."""
 
+    def __init__(self, learning_rate: float = defaults.LEARNING_RATES["sgd"]) -> None:
+        super().__init__(learning_rate)
+
     def _step(self, param, grad, moments, scratch, lr, t):
         np.multiply(grad, lr, out=scratch)
         param -= scratch
@@ -160,7 +164,7 @@ class Momentum(Optimizer):
 
     moments = ("v",)
 
-    def __init__(self, learning_rate: float = 0.01, beta: float = 0.9) -> None:
+    def __init__(self, learning_rate: float = defaults.LEARNING_RATES["momentum"], beta: float = 0.9) -> None:
         super().__init__(learning_rate)
         self.beta = check_real("Momentum", "beta", beta, low=0.0, high=1.0, high_open=True)
 
@@ -192,7 +196,7 @@ class RMSprop(Optimizer):
 
     moments = ("s",)
 
-    def __init__(self, learning_rate: float = 0.001, beta: float = 0.99, epsilon: float = 1e-8) -> None:
+    def __init__(self, learning_rate: float = defaults.LEARNING_RATES["rmsprop"], beta: float = 0.99, epsilon: float = 1e-8) -> None:
         super().__init__(learning_rate)
         self.beta = check_real("RMSprop", "beta", beta, low=0.0, high=1.0, high_open=True)
         self.epsilon = check_real("RMSprop", "epsilon", epsilon, low=0.0, low_open=True)
@@ -233,7 +237,7 @@ class Adam(Optimizer):
 
     moments = ("v", "s")
 
-    def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8) -> None:
+    def __init__(self, learning_rate: float = defaults.LEARNING_RATES["adam"], beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8) -> None:
         super().__init__(learning_rate)
         self.beta1 = check_real("Adam", "beta1", beta1, low=0.0, high=1.0, high_open=True)
         self.beta2 = check_real("Adam", "beta2", beta2, low=0.0, high=1.0, high_open=True)

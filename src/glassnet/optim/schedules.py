@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import defaults
 from glassnet._validation import check_bool, check_positive_int, check_real
 from glassnet.errors import ConfigError
-from glassnet.serialization import Configurable, deserialize, register
+from glassnet.serialization import Configurable, register
 
 
 class Schedule(Configurable):
@@ -104,7 +105,7 @@ class ExponentialDecay(_PeriodicDecay):
 class StepDecay(Schedule):
     """Discrete drops: α = α₀ · f^⌊epoch / N⌋ (f = ``drop`` in (0, 1], N = ``every`` epochs)."""
 
-    def __init__(self, initial_learning_rate: float, drop: float = 0.5, every: int = 10) -> None:
+    def __init__(self, initial_learning_rate: float, drop: float = defaults.DECAY_RATES["step"], every: int = defaults.STEP_DECAY_EVERY) -> None:
         super().__init__(initial_learning_rate)
         self.drop = check_real("StepDecay", "drop", drop, low=0.0, high=1.0, low_open=True)
         self.every = check_positive_int("StepDecay", "every", every)
@@ -115,7 +116,3 @@ class StepDecay(Schedule):
     def get_config(self) -> dict[str, Any]:
         return {"initial_learning_rate": self.initial_learning_rate, "drop": self.drop, "every": self.every}
 
-
-def schedule_from_config(data: dict[str, Any]) -> Schedule:
-    """Rebuild a schedule from ``serialize(schedule)`` output."""
-    return deserialize("schedule", data)

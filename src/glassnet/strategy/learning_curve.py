@@ -1,11 +1,12 @@
 """Learning curves: training and dev error against the number of training rows.
 
 For each fraction f of the training set, a fresh copy of the (untrained) network is trained on the
-first ⌈f·m⌉ rows of one seeded permutation (so the subsets are nested; a row or so more where the last
-mini-batch would otherwise be too small for BatchNorm) and its error is measured on
-that subset and on the whole dev set. By default every point gets the same number of gradient
-steps (a subset of n rows trains for ⌈epochs·m/n⌉ epochs), so a small subset is fitted as well as
-the whole set would be and the curves show the effect of the data, not of shorter training.
+first ⌈f·m⌉ rows (at least 2) of one seeded permutation (so the subsets are nested) and its error is
+measured on that subset and on the whole dev set. Where a subset's last mini-batch would be too small
+for BatchNorm, ``fit`` grows the batch, as everywhere (:mod:`glassnet.train.batching`). By default
+every point gets the same number of gradient steps (a subset of n rows trains for ⌈epochs·m/n⌉
+epochs), so a small subset is fitted as well as the whole set would be and the curves show the effect
+of the data, not of shorter training.
 Reading the curves:
 
 - variance: a large gap between the curves that shrinks as rows are added — more data will help;
@@ -23,6 +24,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from glassnet import defaults
 from glassnet.errors import ConfigError
 from glassnet.nn.network import Network
 from glassnet.optim.optimizers import Optimizer, optimizer_from_config
@@ -56,15 +58,6 @@ def _check_fractions(fractions: Sequence[float]) -> list[float]:
     return sorted(set(float(f) for f in values))
 
 
-def _subset_size(network: Network, size: int, rows: int, batch_size: int | None) -> int:
-    """``size``, grown by as few rows as needed so that its last mini-batch is not smaller than a layer
-    needs (BatchNorm cannot train on a batch of one row); ``fit`` reports it if even ``rows`` cannot."""
-    needed = max(layer.min_training_rows for layer in network.layers)
-    while batch_size is not None and 0 < size % batch_size < needed and size < rows:
-        size += 1
-    return size
-
-
 def learning_curve(
     network: Network,
     optimizer: Optimizer,
@@ -73,10 +66,10 @@ def learning_curve(
     X_dev: np.ndarray,
     y_dev: np.ndarray,
     fractions: Sequence[float] = DEFAULT_FRACTIONS,
-    epochs: int = 20,
-    batch_size: int | None = 32,
+    epochs: int = defaults.EPOCHS,
+    batch_size: int | None = defaults.BATCH_SIZE,
     schedule: Schedule | None = None,
-    seed: int = 0,
+    seed: int = defaults.SEED,
     equal_steps: bool = True,
 ) -> LearningCurve:
     """Train fresh copies of ``network`` (its config, not its weights) on growing subsets; return the curves.
@@ -92,7 +85,7 @@ def learning_curve(
     sizes, train_errors, dev_errors = [], [], []
     for fraction in fractions:
         model = Network.from_config(template)
-        size = _subset_size(model, min(rows, max(2, math.ceil(fraction * rows))), rows, batch_size)
+        size = min(rows, max(2, math.ceil(fraction * rows)))
         subset = order[:size]
         X_part, y_part = X_train[subset], y_train[subset]
         point_epochs = math.ceil(epochs * rows / size) if equal_steps else epochs

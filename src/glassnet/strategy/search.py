@@ -26,8 +26,12 @@ from typing import Any, Callable
 
 import numpy as np
 
+from glassnet import defaults
 from glassnet._validation import check_real
 from glassnet.errors import ConfigError, GlassnetError
+from glassnet.nn.builders import DECAYS
+from glassnet.nn.layers import ACTIVATIONS
+from glassnet.optim.optimizers import OPTIMIZERS
 from glassnet.strategy.execution import dask_client, in_process, on_dask, on_local_processes
 from glassnet.strategy.search_space import Distribution, SearchSpace, describe_space, narrow_space, parse_distribution, sample_configs
 
@@ -37,6 +41,18 @@ def _layers_value(text: str) -> str:
 
     widths = parse_layers(str(text))
     return ",".join(map(str, widths)) if widths else "none"
+
+
+def _one_of(names: Any) -> Callable[[Any], str]:
+    """A converter that accepts only ``names`` (so a choice is checked before any trial runs)."""
+
+    def convert(text: Any) -> str:
+        value = str(text).strip()
+        if value not in names:
+            raise ValueError(f"{value!r} is not one of {', '.join(names)}")
+        return value
+
+    return convert
 
 
 def _bool_value(text: Any) -> bool:
@@ -58,24 +74,25 @@ HYPERPARAMETERS: dict[str, Callable[[Any], Any]] = {
     "batch_size": int,
     "epochs": int,
     "layers": _layers_value,
-    "activation": str,
-    "optimizer": str,
-    "decay": str,
+    "activation": _one_of(ACTIVATIONS),
+    "optimizer": _one_of(OPTIMIZERS),
+    "decay": _one_of(DECAYS),
     "batchnorm": _bool_value,
 }
 NUMERIC = ("learning_rate", "l2", "beta", "decay_rate", "keep_prob", "batch_size", "epochs")
 
-#: The fixed values of every hyperparameter that is not searched (``glassnet train``'s defaults, 20 epochs).
+#: The fixed values of every hyperparameter that is not searched: :mod:`glassnet.defaults`, as ``glassnet train``.
+#: ``learning_rate`` and ``decay_rate`` None take the chosen optimizer's and schedule's own defaults.
 DEFAULTS: dict[str, Any] = {
-    "layers": "64,32",
-    "activation": "relu",
-    "optimizer": "adam",
-    "learning_rate": 1e-3,
-    "batch_size": 32,
-    "epochs": 20,
+    "layers": ",".join(map(str, defaults.HIDDEN_LAYERS)),
+    "activation": defaults.ACTIVATION,
+    "optimizer": defaults.OPTIMIZER,
+    "learning_rate": None,
+    "batch_size": defaults.BATCH_SIZE,
+    "epochs": defaults.EPOCHS,
     "l2": 0.0,
-    "decay": "none",
-    "decay_rate": 0.1,
+    "decay": defaults.DECAY,
+    "decay_rate": None,
 }
 
 #: Network options that only some builds of ``build_network`` accept (dropout and batch norm).
@@ -116,13 +133,18 @@ class TrialData:
     name: str = "data"
 
 
-def load_trial_data(name: str, seed: int = 0) -> TrialData:
-    """A bundled set or a ``.csv``/``.npz`` file, split and scaled as ``glassnet train`` does by default."""
+def load_trial_data(name: str, seed: int = defaults.SEED, target: str | None = None, task: str = "auto", fractions: tuple[float, float, float] = defaults.SPLIT,
+                    train_dev: float = 0.0, drop: tuple[str, ...] = ()) -> TrialData:
+    """A bundled set or a ``.csv``/``.npz`` file, read, split and scaled as ``glassnet train`` does with the same options.
+
+    ``target``, ``task`` and ``drop`` are those of :func:`glassnet.data.readers.load_data`; ``fractions`` and
+    ``train_dev`` those of :func:`glassnet.data.splits.split_dataset` (the train-dev slice is held out, unused).
+    """
     from glassnet.data.readers import load_data
     from glassnet.data.splits import split_dataset
 
-    dataset = load_data(name, seed=seed)
-    splits = split_dataset(dataset, seed=seed)
+    dataset = load_data(name, target, task, seed=seed, drop=drop)
+    splits = split_dataset(dataset, fractions, seed=seed, train_dev=train_dev)
     n_outputs = len(dataset.class_names) if dataset.task != "regression" else 1
     return TrialData(splits.X_train, splits.y_train, splits.X_dev, splits.y_dev, dataset.task, n_outputs, name)
 
@@ -170,7 +192,7 @@ def run_trial(config: dict[str, Any], seed: int, data: TrialData) -> TrialResult
             extra = {name: full[name] for name in _NETWORK_OPTIONS if name in full}
             network = build_network(data.n_outputs, parse_layers(full["layers"]), full["activation"], data.task, l2=full["l2"], seed=seed, **extra)
             optimizer = build_optimizer(full["optimizer"], full["learning_rate"], beta=full.get("beta"))
-            schedule = build_schedule(full["decay"], full["learning_rate"], full["decay_rate"])
+            schedule = build_schedule(full["decay"], optimizer.learning_rate, full["decay_rate"])
             history = network.fit(
                 data.X_train, data.y_train, optimizer, epochs=full["epochs"], batch_size=full["batch_size"],
                 schedule=schedule, validation_data=(data.X_dev, data.y_dev), verbose=0,
@@ -180,7 +202,7 @@ def run_trial(config: dict[str, Any], seed: int, data: TrialData) -> TrialResult
     except Exception as error:  # noqa: BLE001 - any failure of one trial is recorded, and the search goes on
         kind = "diverged" if isinstance(error, (ArithmeticError, FloatingPointError)) else type(error).__name__
         return TrialResult(dict(config), seed, "failed", f"{kind}: {error}", seconds=time.perf_counter() - started)
-    curves = {key: [float(v) for v in history[key]] for key in ("cost", "dev_cost", "dev_accuracy", "dev_r2") if history.epochs and key in history.epochs[0]}
+    curves = {key: [float(v) for v in history[key]] for key in ("cost", "dev_cost", "dev_accuracy", "dev_r2", "learning_rate") if history.epochs and key in history.epochs[0]}
     return TrialResult(
         dict(config), seed, "ok",
         train_error=1.0 - train_score, dev_error=1.0 - dev_score, dev_accuracy=dev_score, dev_cost=dev_cost,
@@ -256,11 +278,11 @@ def same_config(stored: dict[str, Any], config: dict[str, Any]) -> bool:
 def search(
     space: SearchSpace,
     data: Any,
-    trials: int = 20,
+    trials: int = defaults.TRIALS,
     rounds: int = 1,
     base: dict[str, Any] | None = None,
-    seed: int = 0,
-    n_jobs: int = 1,
+    seed: int = defaults.SEED,
+    n_jobs: int = defaults.JOBS,
     scheduler: str | None = None,
     trial: Callable[[dict[str, Any], int, Any], TrialResult] = run_trial,
     top_fraction: float = 0.25,

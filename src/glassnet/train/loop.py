@@ -26,8 +26,10 @@ import numpy as np
 from glassnet import defaults
 from glassnet._validation import check_real
 from glassnet.errors import ConfigError, DataError, TrainingDiverged
+from glassnet.nn._math import l2_norm
 from glassnet.optim.optimizers import Adam, Optimizer
 from glassnet.optim.schedules import Schedule
+from glassnet.train.batching import min_training_rows, training_batch_size
 from glassnet.train.callbacks import Callback
 from glassnet.train.history import History
 from glassnet.train.progress import ProgressReporter
@@ -59,19 +61,6 @@ def _check_epochs(epochs: Any, batch_size: Any) -> None:
         raise ConfigError(f"fit(epochs=...) expects an integer ≥ 0. Received: epochs={epochs!r}")
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
         raise ConfigError(f"fit(batch_size=...) expects a positive integer or None (whole batch). Received: batch_size={batch_size!r}")
-
-
-def _check_batch_rows(network: "Network", rows: int, batch_size: int | None) -> None:
-    """Refuse, before any step, a batch layout that gives some layer fewer rows than it needs."""
-    needed = max(layer.min_training_rows for layer in network.layers)
-    size = rows if batch_size is None else min(int(batch_size), rows)
-    smallest = min(size, rows % size or size)
-    if smallest < needed:
-        layer = next(layer for layer in network.layers if layer.min_training_rows == needed)
-        raise DataError(
-            f"{type(layer).__name__} needs training batches of at least {needed} rows, but {rows} rows in batches of "
-            f"{size} leave a batch of {smallest}. Choose another batch_size (e.g. {size + 1})."
-        )
 
 
 def _prepare_weights(sample_weight: Any, rows: int, dtype: np.dtype) -> np.ndarray | None:
@@ -107,7 +96,10 @@ def fit(
     """Train ``network`` on ``X (m, n_features)``, ``y (m,)`` for ``epochs`` epochs; return the :class:`History`.
 
     optimizer          default ``Adam()`` (α = 0.001)
-    epochs, batch_size default 40 and 32 (:mod:`glassnet.defaults`); ``batch_size=None`` is the whole batch
+    epochs, batch_size default 40 and 32 (:mod:`glassnet.defaults`); ``batch_size=None`` is the whole batch.
+                       When the last batch would be smaller than a layer can train on (BatchNorm needs
+                       2 rows), the batch is grown by as little as needed: 65 rows in batches of 32 train
+                       as 33 + 32 (:mod:`glassnet.train.batching`; a batch_size below that minimum raises)
     schedule           learning rate per epoch; overrides the optimizer's ``learning_rate``
     validation_data    ``(X_dev, y_dev)``: adds ``dev_cost`` and ``dev_accuracy``/``dev_r2`` each epoch
     sample_weight      ``(m,)`` non-negative weights; the cost is Σwℓ/Σw, so weight 2 = a duplicated row
@@ -128,29 +120,38 @@ def fit(
     optimizer = Adam() if optimizer is None else optimizer
     _check_options(optimizer, epochs, batch_size, schedule, clip_norm, initial_epoch, divergence_factor, verbose)
     X, y = network.prepare(X, y)
-    _check_batch_rows(network, X.shape[0], batch_size)
+    batch_size = training_batch_size(X.shape[0], batch_size, *min_training_rows(network.layers))
     weights = _prepare_weights(sample_weight, X.shape[0], network.dtype)
     dev = _prepare_validation(network, validation_data)
 
-    params, grads = network.parameters(), network.gradients()
-    state = optimizer.init(params) if optimizer_state is None else optimizer_state
+    state = optimizer.init(network.parameters()) if optimizer_state is None else optimizer_state
     all_callbacks = ([ProgressReporter()] if verbose else []) + list(callbacks)
     history = History(optimizer_state=state)
     runner = _EpochRunner(network, optimizer, X, y, weights, batch_size, clip_norm, divergence_factor)
     if checkpoint is not None:
         initial_epoch = checkpoint.start(network, optimizer, schedule, state, history, initial_epoch)
 
-    for callback in all_callbacks:
-        callback.on_train_begin(network, epochs)
+    epochs_to_run = range(initial_epoch, initial_epoch + epochs)
+    _train_epochs(runner, optimizer, schedule, dev, epochs_to_run, state, history, all_callbacks, checkpoint)
+    return history
+
+
+def _train_epochs(runner: "_EpochRunner", optimizer: Optimizer, schedule: Schedule | None, dev: tuple[np.ndarray, np.ndarray] | None,
+                  epochs: range, state: dict[str, Any], history: History, callbacks: list[Callback], checkpoint: Checkpoint | None) -> None:
+    """The epochs of :func:`fit` with their callbacks, early stop, checkpoints, Ctrl-C and divergence handling."""
+    network = runner.network
+    params, grads = network.parameters(), network.gradients()
+    for callback in callbacks:
+        callback.on_train_begin(network, len(epochs))
     try:
-        for epoch in range(initial_epoch, initial_epoch + epochs):
+        for epoch in epochs:
             logs = _run_epoch(runner, network, optimizer, schedule, dev, epoch, params, grads, state)
             history.epochs.append(logs)
-            for callback in all_callbacks:
+            for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
             if checkpoint is not None:
                 checkpoint.epoch_done(epoch + 1, state, history)
-            if any(callback.stop_training for callback in all_callbacks):
+            if any(callback.stop_training for callback in callbacks):
                 history.stopped_early = True
                 break
         if checkpoint is not None:
@@ -164,9 +165,8 @@ def fit(
         history.diverged = True
         raise
     finally:
-        for callback in all_callbacks:
+        for callback in callbacks:
             callback.on_train_end(history)
-    return history
 
 
 def _run_epoch(runner: "_EpochRunner", network: "Network", optimizer: Optimizer, schedule: Schedule | None,
@@ -320,7 +320,7 @@ class _EpochRunner:
 
     def _clip(self, epoch: int, batch: int, learning_rate: float) -> None:
         gradients = self.network.flat_gradients
-        norm = math.sqrt(float(np.vdot(gradients, gradients)))
+        norm = l2_norm(gradients)
         if not math.isfinite(norm):
             self._diverged(epoch, f"the gradient became non-finite at batch {batch + 1}", learning_rate)
         if norm > self.clip_norm:

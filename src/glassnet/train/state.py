@@ -46,3 +46,28 @@ def split_state(state: State) -> tuple[dict[str, Any], dict[str, dict[str, np.nd
     scalars = {key: value for key, value in state.items() if not isinstance(value, dict)}
     moments = {key: value for key, value in state.items() if isinstance(value, dict)}
     return scalars, moments
+
+
+def merge_state(fresh: State, scalars: Any, moments: Any, where: str) -> State:
+    """The inverse of :func:`split_state` for what a file stored: fill ``fresh`` (from ``optimizer.init``) in place.
+
+    Every moment array of ``fresh`` must be stored with its dtype and shape and be finite, and the stored
+    scalars must be exactly ``fresh``'s scalar names, each a non-negative integer (the step count ``t``).
+    Anything else raises :class:`~glassnet.errors.ModelFileError` naming ``where`` (the file).
+    """
+    from glassnet.errors import ModelFileError
+
+    expected = sorted(key for key, value in fresh.items() if not isinstance(value, dict))
+    valid = isinstance(scalars, dict) and sorted(scalars) == expected
+    if not valid or any(isinstance(value, bool) or not isinstance(value, int) or value < 0 for value in scalars.values()):
+        raise ModelFileError(f"{where}: the optimizer's scalar state must be non-negative integers {expected}. Received: {scalars!r:.200}")
+    for key, value in fresh.items():
+        if not isinstance(value, dict):
+            continue
+        for name, target in value.items():
+            stored = moments.get(key, {}).get(name) if isinstance(moments, dict) else None
+            if stored is None or stored.shape != target.shape or stored.dtype != target.dtype or not np.all(np.isfinite(stored)):
+                raise ModelFileError(f"{where}: optimizer moment {key}.{name} is missing, non-finite or does not match {target.dtype}{list(target.shape)}.")
+            np.copyto(target, stored)
+    fresh.update(scalars)
+    return fresh

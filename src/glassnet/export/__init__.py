@@ -1,0 +1,1 @@
+"""Export trained models to other runtimes: :func:`glassnet.export.onnx.export_onnx` (the ``onnx`` extra)."""
