@@ -139,7 +139,7 @@ def test_config_file_sets_options_and_flags_override(tmp_path):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("bogus = 1\n", "unknown setting 'bogus'"), ("epochs = \n", "not valid TOML"), ('epochs = "many"\n', "'many' is not a valid integer")],
+    [("bogus = 1\n", "unknown setting 'bogus'"), ("epochs = \n", "not valid TOML"), ('epochs = "many"\n', "--epochs expects an integer. Received: 'many'")],
 )
 def test_bad_config_files_exit_2(tmp_path, text, expected):
     config = tmp_path / "c.toml"
@@ -159,7 +159,7 @@ def test_resume_continues_a_run_bit_exactly(tmp_path):
     assert set(a) == set(b) and all(np.array_equal(a[name], b[name]) for name in a)
     assert (tmp_path / "straight" / "history.csv").read_text().count("\n") == (tmp_path / "split" / "history.csv").read_text().count("\n") == 7
     refused = invoke("train", "--resume", tmp_path / "split", "--layers", "4")
-    assert refused.exit_code == 2 and "only --epochs, --max-epochs, --json and --quiet" in refused.output and "--layers" in refused.output
+    assert refused.exit_code == 2 and "only --epochs, --max-epochs, --json, --quiet, --data and --allow-changed-data" in refused.output and "--layers" in refused.output
     missing = invoke("train", "--resume", tmp_path / "nothing")
     assert missing.exit_code == 2 and "no checkpoint" in missing.output
 

@@ -479,6 +479,39 @@ def test_the_cli_predicts_from_a_saved_estimator(tmp_path):
     assert [row.split(",")[0] for row in rows[1:]] == list(classifier.predict(X))
 
 
+def test_ctrl_c_during_fit_or_partial_fit_keeps_the_fitted_estimator_whole(monkeypatch):
+    """Issue 15, case 12: an interrupted fit used to leave a new network with n_iter_ = 0 and an empty loss_curve_."""
+    import glassnet.estimators.base as base
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    estimator = GlassClassifier(hidden_layer_sizes=(4,), epochs=3, random_state=0).fit(X, y)
+    before = (estimator.network_, estimator.n_iter_, list(estimator.loss_curve_), estimator.predict_proba(X), dict(estimator.optimizer_state_))
+    real_train = base.train
+
+    def interrupted(network, *args, **kwargs):
+        for array in network.parameters().values():
+            array[...] = 7.0  # half an epoch of damage, in place
+        if kwargs.get("optimizer_state") is not None:
+            kwargs["optimizer_state"]["t"] = 999
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(base, "train", interrupted)
+    for call in (lambda: estimator.fit(X, y), lambda: estimator.partial_fit(X, y)):
+        with pytest.raises(KeyboardInterrupt):
+            call()
+        assert estimator.network_ is before[0] and estimator.n_iter_ == before[1] == 3 and estimator.loss_curve_ == before[2]
+        assert np.array_equal(estimator.predict_proba(X), before[3]) and estimator.optimizer_state_["t"] == before[4]["t"]
+    monkeypatch.setattr(base, "train", real_train)
+    assert estimator.partial_fit(X, y).n_iter_ == 4
+    fresh = GlassClassifier(hidden_layer_sizes=(4,), epochs=3)
+    monkeypatch.setattr(base, "train", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        fresh.fit(X, y)
+    assert not hasattr(fresh, "network_") and not hasattr(fresh, "n_iter_")  # still unfitted, not half-fitted
+
+
 def house_prices(rows=400, seed=0):
     """Prices of mean 2e5 linear in five features plus noise; LinearRegression's test R² is 0.983."""
     rng = np.random.default_rng(seed)

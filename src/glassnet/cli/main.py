@@ -11,11 +11,14 @@ writes an HTML report; ``lab`` starts the browser lab.
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import click
 
 from glassnet._version import __version__
+from glassnet.cli.safe_output import forgiving_streams
 from glassnet.cli.export import export_command
 from glassnet.cli.lessons import lesson_command, lessons_command
 from glassnet.cli.lab import lab
@@ -46,6 +49,15 @@ class GlassnetGroup(click.Group):
     An ``OSError`` (an output folder that does not exist or cannot be written) is reported the same way.
     """
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command line; output that the terminal's encoding cannot show is replaced, never a crash, and a
+        reader that closes the pipe early (``| head -1``) ends the command quietly, as Unix tools do."""
+        forgiving_streams()
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            _flush_quietly()
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)
@@ -57,6 +69,8 @@ class GlassnetGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # click's main ends quietly on a closed stdout (exit status 1, no message)
         except click.UsageError as error:
             raise _one_line(error) from None
         except (GlassnetError, OSError) as error:
@@ -69,6 +83,18 @@ class GlassnetGroup(click.Group):
             exception = click.ClickException(message)
             exception.exit_code = 2
             raise exception from None
+
+
+def _flush_quietly() -> None:
+    """Flush stdout; if its reader has gone, point it at /dev/null so the interpreter's own flush at exit is silent too."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # pragma: no cover - a closed or replaced stream
+        pass
 
 
 @click.group(cls=GlassnetGroup)

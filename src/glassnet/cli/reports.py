@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from glassnet.data.bundled import BUNDLED
-from glassnet.data.readers import labels_to_indices, load_data, read_features_csv
+from glassnet.cli.safe_output import csv_cell
+from glassnet.data.bundled import BUNDLED, load_dataset
+from glassnet.data.labels import label_name, labels_to_indices
+from glassnet.data.readers import load_data, read_features_csv, read_npz_checked
 from glassnet.data.target_scaling import unscale_target
 from glassnet.errors import DataError
 from glassnet.estimators.saving import save
@@ -96,28 +98,45 @@ def model_inputs(model: Model, source: str, target: str | None, need_target: boo
     """Raw features (in the model's column order) and targets (class indices or values) from a set or file.
 
     CSV columns are matched to the model's feature names; an NPZ file or a bundled set must have the
-    model's number of features. Class labels must be among the model's classes.
+    model's number of features. Class labels are compared with the model's by value (``1``, ``1.0``), and must be
+    among the model's classes. Without ``need_target`` a target column is not read at all.
     """
     network = model.network
     target = target if target is not None else model.target_name
     if source not in BUNDLED and Path(source).suffix.lower() == ".csv":
-        if not Path(source).is_file():
-            raise DataError(f"{source}: no such file.")
         features = model.feature_names or [f"x{i}" for i in range(network.input_units)]
-        X, raw_target, lines = read_features_csv(source, features, target, ignore=model.split.drop if model.split else ())
-        if raw_target is None:
-            if need_target:
-                raise DataError(f"{source}: no target column {target!r}; evaluation needs the true labels (use --target COLUMN).")
+        ignore = model.split.drop if model.split is not None else ()
+        X, raw_target, lines = read_features_csv(source, features, target, ignore_extra_last=not need_target, ignore=ignore)
+        if not need_target:
             return X, None
+        if raw_target is None:
+            raise DataError(f"{source}: no target column {target!r}; evaluation needs the true labels (use --target COLUMN).")
         return X, _targets(model, raw_target, f"{source}: column {target!r}", lines)
-    dataset = load_data(source, task="regression" if network.task == "regression" else "auto")
-    if dataset.X.shape[1] != network.input_units:
-        raise DataError(f"{source}: has {dataset.X.shape[1]} feature columns; the model expects {network.input_units}.")
-    raw = dataset.y if network.task == "regression" else np.asarray(dataset.class_names)[dataset.y]
-    return dataset.X, _targets(model, raw, source, list(range(len(raw))))
+    if source in BUNDLED:
+        dataset = load_dataset(source)
+        X, raw, where, row_word = dataset.X, _bundled_labels(model, dataset), source, "row"
+    elif Path(source).suffix.lower() == ".npz":
+        X, raw = read_npz_checked(source)
+        where, row_word = f"{source}: array 'y'", "index"
+    else:
+        load_data(source)  # raises the error that names the accepted sources
+        raise AssertionError("load_data accepts only bundled names, .csv and .npz files")  # pragma: no cover
+    if X.shape[1] != network.input_units:
+        raise DataError(f"{source}: has {X.shape[1]} feature columns; the model expects {network.input_units}.")
+    return X, (_targets(model, raw, where, range(len(raw)), row_word) if need_target else None)
 
 
-def _targets(model: Model, raw: np.ndarray, where: str, lines: Sequence[int]) -> np.ndarray:
+def _bundled_labels(model: Model, dataset: "Dataset") -> np.ndarray:
+    """A bundled set's labels as the model knows them: its class names, or its integer targets when the model
+    was trained on the integers (as scikit-learn's ``load_iris()`` gives them) and knows none of the names."""
+    names = np.asarray(dataset.class_names, dtype=object)[dataset.y]
+    known = {label_name(name) for name in model.class_names}
+    if model.task != "regression" and known and not known & {label_name(name) for name in dataset.class_names}:
+        return dataset.y
+    return names
+
+
+def _targets(model: Model, raw: np.ndarray, where: str, lines: Sequence[int], row_word: str = "line") -> np.ndarray:
     if model.task == "regression":
         try:
             values = np.asarray(raw).astype(np.float64)
@@ -127,11 +146,12 @@ def _targets(model: Model, raw: np.ndarray, where: str, lines: Sequence[int]) ->
             raise DataError(f"{where}: targets must be finite (no NaN or inf).")
         return values
     names = model.class_names or [str(k) for k in range(max(2, model.network.output_units))]
-    return labels_to_indices(np.asarray(raw), names, where, lines)
+    return labels_to_indices(np.asarray(raw), names, where, lines, row_word)
 
 
-def select_split(model: Model, X: np.ndarray, y: np.ndarray, split: str | None) -> tuple[np.ndarray, np.ndarray, str]:
-    """The rows of ``split`` (``test``, ``dev``, ``train`` or ``all``) and the split's name.
+def select_split(model: Model, X: np.ndarray, y: np.ndarray, split: str | None) -> tuple[np.ndarray, np.ndarray, str, np.ndarray | None]:
+    """The rows of ``split`` (``test``, ``dev``, ``train`` or ``all``), the split's name and which rows of the data
+    they are (None: all of them, in order).
 
     ``None`` chooses: ``test`` when the data is the set the model was trained on (its fingerprint matches
     the model's split recipe), else ``all``. A part other than ``all`` needs that match.
@@ -142,21 +162,23 @@ def select_split(model: Model, X: np.ndarray, y: np.ndarray, split: str | None) 
     same = recipe is not None and recipe.matches(X, y)
     split = split or ("test" if same else "all")
     if split == "all":
-        return X, y, split
+        return X, y, split, None
     if recipe is None:
         raise DataError("the model file stores no split recipe (written before glassnet kept one, or not by 'glassnet train --out'); it can only be scored on all the rows.")
     if not same:
         raise DataError(f"the data is not the set the model was trained on ({len(y)} rows, its fingerprint differs from that of the model's {recipe.data['rows']} rows); it can only be scored on all the rows.")
     rows = split_indices(y, model.task != "regression", recipe.fractions, recipe.seed, recipe.train_dev)[split]
-    return X[rows], y[rows], split
+    return X[rows], y[rows], split, rows
 
 
-def evaluation(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """Accuracy, error and confusion matrix (rows: true class, columns: predicted) — or MSE and R² for regression."""
+def evaluation(model: Model, X: np.ndarray, y: np.ndarray, rows: np.ndarray | None = None) -> dict[str, Any]:
+    """Accuracy, error and confusion matrix (rows: true class, columns: predicted) — or MSE and R² for regression.
+
+    ``rows``: which rows of the data ``X`` holds (from :func:`select_split`), for an error that names rows."""
     if model.task == "regression":
-        predictions = model.predict(X)
+        predictions = model.predict(X, rows)
         return {"rows": int(len(y)), "mse": mean_squared_error(y, predictions), "r2": r2_score(y, predictions) if len(y) > 1 else None}
-    predictions = model.network.predict(model.transform(X))
+    predictions = model.predict_indices(X, rows)
     names = model.class_names or [str(k) for k in range(max(2, model.network.output_units))]
     score = accuracy(y, predictions)
     matrix = confusion_matrix(y, predictions, len(names))
@@ -167,6 +189,8 @@ def predictions_csv(model: Model, X: np.ndarray) -> str:
     """``prediction`` (class name or value) per row, plus ``p(<class>)`` probability columns for classifiers.
 
     Values and probabilities are written with 7 significant digits (:func:`glassnet.cli.formats.prediction`).
+    Text from the model file (class names) goes through :func:`~glassnet.cli.safe_output.csv_cell`: no control
+    characters, and no cell a spreadsheet would run as a formula.
     """
     from glassnet.cli.formats import prediction
 
@@ -180,16 +204,17 @@ def predictions_csv(model: Model, X: np.ndarray) -> str:
         return buffer.getvalue()
     probabilities = model.predict_proba(X)
     names = model.class_names or [str(k) for k in range(probabilities.shape[1])]
-    writer.writerow(["prediction", *[f"p({name})" for name in names]])
+    writer.writerow(["prediction", *[csv_cell(f"p({name})") for name in names]])
     for label, row in zip(predictions, probabilities):
-        writer.writerow([label, *[prediction(p) for p in row]])
+        writer.writerow([csv_cell(str(label)), *[prediction(p) for p in row]])
     return buffer.getvalue()
 
 
 def confusion_csv(class_names: Sequence[str], matrix: Sequence[Sequence[int]]) -> str:
-    """The confusion matrix as CSV: a header of predicted classes, one row per true class."""
+    """The confusion matrix as CSV: a header of predicted classes, one row per true class (class names as
+    :func:`~glassnet.cli.safe_output.csv_cell` writes them)."""
     buffer = _text_io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["true \\ predicted", *class_names])
-    writer.writerows([name, *row] for name, row in zip(class_names, matrix))
+    writer.writerow(["true \\ predicted", *map(csv_cell, class_names)])
+    writer.writerows([csv_cell(name), *row] for name, row in zip(class_names, matrix))
     return buffer.getvalue()

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import csv
 import math
-import io
 from pathlib import Path
 from typing import Any, Sequence
 
+from glassnet.cli.search_journal import csv_text, trial_columns, trial_row
 from glassnet.errors import ConfigError
 from glassnet.files.atomic import write_text_atomic
 from glassnet.strategy.search import SearchResult
@@ -43,15 +42,7 @@ def config_to_toml(config: dict[str, Any], comments: Sequence[str] = ()) -> str:
 def trials_csv(result: SearchResult) -> str:
     """Every trial (ranked as in the table), one row each: metrics, then every hyperparameter."""
     names = list(dict.fromkeys(name for t in result.trials for name in t.config)) + [n for n in result.base if all(n not in t.config for t in result.trials)]
-    columns = ["trial", "round", "status", "dev_error", "dev_accuracy", "train_error", "dev_cost", "epochs_run", "seconds", *names, "reason"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for t in result.ranked():
-        values = {**result.base, **t.config}
-        metrics = [t.dev_error, t.dev_accuracy, t.train_error, t.dev_cost]
-        writer.writerow([t.trial, t.round, t.status, *("" if math.isnan(m) else repr(float(m)) for m in metrics), t.epochs_run, f"{t.seconds:.3f}", *(values.get(n, "") for n in names), t.reason])
-    return buffer.getvalue()
+    return csv_text([trial_columns(names), *(trial_row(t, names, result.base) for t in result.ranked())])
 
 
 def error_label(task: str) -> str:
@@ -85,7 +76,6 @@ def write_results(result: SearchResult, space: SearchSpace, out_dir: str | Path,
         write_text_atomic(out / "best.toml", config_to_toml(config, comments))
         paths["best_config"] = str(out / "best.toml")
     return paths
-
 
 
 def _toml_data_settings(settings: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import json
 import re
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -69,41 +70,47 @@ DEFAULT_SEARCH_PARAMS = ("learning-rate=log:1e-4:1e-1", "l2=log:1e-6:1e-1")
 @click.option("--jobs", type=click.IntRange(min=-1), default=defaults.JOBS, show_default=True, help="Local worker processes (-1: one per core; 1: run in this process).")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Run the trials on this Dask cluster instead (pip install 'glassnet[distributed]').")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="glassnet-search", show_default=True, help="Folder for trials.csv, search.png and best.toml.")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None, help="Continue the interrupted search whose --out folder is DIR (its finished trials are kept).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the best config and the files written.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def search_command(data_name: str, target: str | None, drop: tuple[str, ...], task: str, split_text: str, train_dev: float, trials: int, rounds: int,
-                   params: tuple[str, ...], layers: str, activation: str, optimizer_name: str, batch_size: int, epochs: int, seed: int, jobs: int,
-                   scheduler: str | None, out_dir: str, as_json: bool, quiet: bool) -> None:
+def search_command(**options: Any) -> None:
     """Random hyperparameter search on log scales, coarse to fine, on local processes or a Dask cluster."""
-    from glassnet.cli.search_report import error_label, write_results
-    from glassnet.data.splits import parse_split
-    from glassnet.strategy.search import load_trial_data, search
+    from glassnet.files.atomic import remove_stale_temporaries
+    from glassnet.files.run_lock import RunLock
+    from glassnet.strategy.execution import check_scheduler_address
 
-    if jobs == 0:
+    ctx = click.get_current_context()
+    if options["jobs"] == 0:
         raise ConfigError("--jobs expects a positive number of processes or -1 (one per core). Received: --jobs 0")
-    space = _search_space(params)
-    base = {"layers": layers, "activation": activation, "optimizer": optimizer_name, "batch_size": batch_size, "epochs": epochs}
-    data_settings = {"target": target, "task": task, "split": split_text, "train_dev": train_dev, "drop": list(drop)}
+    if options["scheduler"]:
+        check_scheduler_address(options["scheduler"])
+    if options["resume_dir"] is not None:
+        options = _resumed_search_options(ctx, options)
+    with RunLock(options["out_dir"], notice=lambda message: click.echo(message, err=True)):
+        remove_stale_temporaries(options["out_dir"])
+        _run_search(ctx, options)
 
-    def announce(index: int, ranges: dict[str, str]) -> None:
-        if not quiet:
-            listing = "  ".join(f"{name}={spec}" for name, spec in ranges.items())
-            click.echo(f"round {index}/{rounds}: {listing}", err=True)
 
-    data = load_trial_data(data_name, seed=seed, target=target, task=task, fractions=parse_split(split_text), train_dev=train_dev, drop=drop)
-    started = time.perf_counter()
-    result = search(space, data, trials=trials, rounds=rounds, base=base, seed=seed, n_jobs=jobs, scheduler=scheduler, on_round=announce)
-    seconds = time.perf_counter() - started
-    files = write_results(result, space, out_dir, seed=seed, data_name=data_name, task=data.task, data_settings=data_settings)
-    label = error_label(data.task)
-    if as_json:
-        click.echo(json.dumps(_search_summary(result, data_name, data.task, seed, seconds, files)))
-    else:
-        _print_search(result, list(space), seconds, label)
-        click.echo(f"best {label} by round: " + ", ".join("all failed" if e is None else f"{e:.4f}" for e in result.round_best()))
-        for name, path in files.items():
-            click.echo(f"{name.replace('_', ' ')}: {path}")
-    result.best_config()  # every trial failed: exit 2 with their reasons, after the CSV is written
+#: where and how a search runs or reports: never stored in search.json, and free to change on --resume
+_RUN_OPTIONS = ("jobs", "scheduler", "out_dir", "resume_dir", "as_json", "quiet")
+
+
+def _resumed_search_options(ctx: click.Context, options: dict[str, Any]) -> dict[str, Any]:
+    """The options stored in ``DIR/search.json`` (each checked as its flag is), with this call's run options."""
+    from glassnet.cli.options import flags_given, stored_option_values
+    from glassnet.errors import ModelFileError
+    from glassnet.files.safe_read import read_regular_file
+    from glassnet.files.schema import parse_json
+
+    folder = Path(options["resume_dir"])
+    given = flags_given(ctx, _RUN_OPTIONS)
+    if given:
+        raise click.UsageError(f"--resume continues the stored search with its own options; only --jobs, --scheduler, --json and --quiet may be given. Received: {', '.join(given)}.")
+    stored = parse_json(folder / "search.json", "search.json", read_regular_file(folder / "search.json", ModelFileError, 1024 * 1024))
+    if not isinstance(stored, dict):
+        raise ModelFileError(f"{folder / 'search.json'}: expected a table of search options.")
+    checked = stored_option_values(ctx, stored, _RUN_OPTIONS, str(folder / "search.json"))
+    return {**options, **checked, "out_dir": str(folder), "resume_dir": str(folder)}
 
 
 def _search_space(params: tuple[str, ...]) -> dict[str, Any]:
@@ -117,6 +124,74 @@ def _search_space(params: tuple[str, ...]) -> dict[str, Any]:
             raise ConfigError(f"--param {name.replace('_', '-')} is given twice. Received: {text!r}")
         space[name] = distribution
     return space
+
+
+def _start_journal(o: dict[str, Any], names: list[str]) -> tuple[Any, list[Any]]:
+    """The trial journal of ``o["out_dir"]`` and the trials an interrupted run finished; a fresh search stores its options first."""
+    from glassnet.cli.search_journal import TrialJournal, read_trials
+    from glassnet.files.atomic import write_text_atomic
+    from glassnet.strategy.search import DEFAULTS
+
+    out, resuming = Path(o["out_dir"]), o["resume_dir"] is not None
+    finished, skipped = read_trials(out / "trials.csv", names) if resuming else ([], 0)
+    if resuming and not o["quiet"]:
+        click.echo(f"resuming: {len(finished)} finished trial(s) in {out / 'trials.csv'}" + (f", {skipped} unreadable row(s) run again" if skipped else ""), err=True)
+    if not resuming:
+        stored = {name: value for name, value in o.items() if name not in _RUN_OPTIONS}
+        stored["params"], stored["drop"] = list(o["params"]), list(o["drop"])
+        if Path(o["data_name"]).is_file():
+            stored["data_name"] = str(Path(o["data_name"]).resolve())
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(out / "search.json", json.dumps(stored, indent=2) + "\n")
+    return TrialJournal(out / "trials.csv", names, {**DEFAULTS, **_base_config(o)}, fresh=not resuming), finished
+
+
+def _base_config(o: dict[str, Any]) -> dict[str, Any]:
+    """The values of the hyperparameters that are not searched, from the options ``o``."""
+    return {"layers": o["layers"], "activation": o["activation"], "optimizer": o["optimizer_name"], "batch_size": o["batch_size"], "epochs": o["epochs"]}
+
+
+def _run_search(ctx: click.Context, o: dict[str, Any]) -> None:
+    """Run (or continue) the search of options ``o``: record each trial as it finishes, then report and write the files."""
+    from glassnet.cli.search_report import write_results
+    from glassnet.data.splits import parse_split
+    from glassnet.strategy.search import DEFAULTS, load_trial_data, search
+
+    space, base, out = _search_space(o["params"]), _base_config(o), Path(o["out_dir"])
+    data_settings = {"target": o["target"], "task": o["task"], "split": o["split_text"], "train_dev": o["train_dev"], "drop": list(o["drop"])}
+    data = load_trial_data(o["data_name"], seed=o["seed"], target=o["target"], task=o["task"], fractions=parse_split(o["split_text"]),
+                           train_dev=o["train_dev"], drop=tuple(o["drop"]))
+    journal, finished = _start_journal(o, list(dict.fromkeys([*DEFAULTS, *base, *space])))
+
+    def announce(index: int, ranges: dict[str, str]) -> None:
+        if not o["quiet"]:
+            click.echo(f"round {index}/{o['rounds']}: " + "  ".join(f"{name}={spec}" for name, spec in ranges.items()), err=True)
+
+    started = time.perf_counter()
+    try:
+        result = search(space, data, trials=o["trials"], rounds=o["rounds"], base=base, seed=o["seed"], n_jobs=o["jobs"], scheduler=o["scheduler"],
+                        on_round=announce, on_trial=journal.append, finished=finished, notice=lambda message: click.echo(message, err=True))
+        seconds = time.perf_counter() - started
+        files = write_results(result, space, out, seed=o["seed"], data_name=o["data_name"], task=data.task, data_settings=data_settings)
+    except KeyboardInterrupt:
+        click.echo(f"Interrupted: the finished trials are in {out / 'trials.csv'}. Continue with: glassnet search --resume {out}", err=True)
+        ctx.exit(130)
+    _report_search(result, space, files, seconds, o, data.task)
+
+
+def _report_search(result: Any, space: dict[str, Any], files: dict[str, str], seconds: float, o: dict[str, Any], task: str) -> None:
+    """Print the search's results (a table, or one JSON object with ``--json``); exit 2 if every trial failed."""
+    from glassnet.cli.search_report import error_label
+
+    label = error_label(task)
+    if o["as_json"]:
+        click.echo(json.dumps(_search_summary(result, o["data_name"], task, o["seed"], seconds, files)))
+    else:
+        _print_search(result, list(space), seconds, label)
+        click.echo(f"best {label} by round: " + ", ".join("all failed" if e is None else f"{e:.4f}" for e in result.round_best()))
+        for name, path in files.items():
+            click.echo(f"{name.replace('_', ' ')}: {path}")
+    result.best_config()  # every trial failed: exit 2 with their reasons, after the CSV is written
 
 
 def _search_summary(result: Any, data_name: str, task: str, seed: int, seconds: float, files: dict[str, str]) -> dict[str, Any]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from glassnet.cli import formats
+from glassnet.cli.safe_output import for_terminal, r_squared
 
 
 #: a confusion matrix with more classes than this is summarised on screen and written in full to a CSV file
@@ -31,14 +33,15 @@ def evaluate(model_path: str, data_name: str, target: str | None, split: str | N
 
     model = load_model(model_path)
     X, y = model_inputs(model, data_name, target, need_target=True)
-    X, y, split = select_split(model, X, y, split)
-    report = {"model": model_path, "data": data_name, "split": split, **evaluation(model, X, y)}
+    X, y, split, rows = select_split(model, X, y, split)
+    report = {"model": model_path, "data": data_name, "split": split, **evaluation(model, X, y, rows)}
     if as_json:
         click.echo(json.dumps(report))
         return
-    click.echo(f"model: {model_path}\ndata:  {data_name}, {'all rows' if split == 'all' else f'{split} rows of its split'} ({report['rows']})")
+    rows = "all rows" if split == "all" else f"{split} rows of its split"
+    click.echo(f"model: {for_terminal(model_path)}\ndata:  {for_terminal(data_name)}, {rows} ({report['rows']})")
     if model.task == "regression":
-        click.echo(f"MSE {formats.score(report['mse'])}   R² {formats.score(report['r2'])}")
+        click.echo(f"MSE {formats.score(report['mse'])}   {r_squared()} {formats.score(report['r2'])}")
         return
     click.echo(f"accuracy {formats.rate(report['accuracy'])}   error {formats.rate(report['error'])}")
     if len(report["class_names"]) > MAX_MATRIX_CLASSES:
@@ -56,9 +59,9 @@ def _print_matrix(report: dict) -> None:
     table = Table()
     table.add_column("true \\ predicted")
     for name in report["class_names"]:
-        table.add_column(name, justify="right")
+        table.add_column(for_terminal(name), justify="right")
     for name, row in zip(report["class_names"], report["confusion_matrix"]):
-        table.add_row(name, *map(str, row))
+        table.add_row(for_terminal(name), *map(str, row))
     Console(file=sys.stdout).print(table)
 
 
@@ -67,15 +70,15 @@ def _print_matrix_summary(report: dict, path: str, shown: int = 5) -> None:
     from glassnet.cli.reports import confusion_csv
     from glassnet.files.atomic import write_text_atomic
 
-    matrix, names = report["confusion_matrix"], report["class_names"]
+    matrix, names = report["confusion_matrix"], [for_terminal(name) for name in report["class_names"]]
     recall = [(row[k] / sum(row) if sum(row) else None, name) for k, (name, row) in enumerate(zip(names, matrix))]
     scored = sorted((value, name) for value, name in recall if value is not None)
     click.echo(f"per-class accuracy (the {shown} best and {shown} worst of {len(scored)} classes with rows):")
     width = max(len(name) for _, name in scored)
     for word, part in (("best", scored[::-1][:shown]), ("worst", scored[:shown])):
         click.echo("\n".join(f"  {word:<5}  {name:<{width}}  {formats.rate(value)}" for value, name in part))
-    write_text_atomic(path, confusion_csv(names, matrix))
-    click.echo(f"full confusion matrix ({len(names)} × {len(names)}) written to:\n{path}")
+    write_text_atomic(path, confusion_csv(report["class_names"], matrix))
+    click.echo(f"full confusion matrix ({len(names)} × {len(names)}) written to:\n{for_terminal(path)}")
 
 
 @click.command()
@@ -88,6 +91,8 @@ def predict(model_path: str, data_name: str, out_path: str | None) -> None:
     from glassnet.estimators.saving import load_model
     from glassnet.files.atomic import write_text_atomic
 
+    if out_path is not None:
+        _refuse_overwriting(out_path, {"the model": model_path, "the input data": data_name})
     model = load_model(model_path)
     X, _ = model_inputs(model, data_name, None, need_target=False)
     text = predictions_csv(model, X)
@@ -96,6 +101,18 @@ def predict(model_path: str, data_name: str, out_path: str | None) -> None:
     else:
         write_text_atomic(out_path, text)
         click.echo(f"wrote {len(X)} predictions to {out_path}", err=True)
+
+
+def _refuse_overwriting(out_path: str, inputs: dict[str, str]) -> None:
+    """``--out`` must not name one of the command's own input files (it would replace it)."""
+    from glassnet.errors import ConfigError
+
+    out = Path(out_path)
+    for what, path in inputs.items():
+        source = Path(path)
+        same = os.path.samefile(out, source) if out.exists() and source.exists() else out.resolve() == source.resolve()
+        if same:
+            raise ConfigError(f"--out {out_path} is {what} ({path}); writing there would replace it. Choose another file.")
 
 
 @click.command()

@@ -14,19 +14,23 @@ only and applied to every part.
 
 from __future__ import annotations
 
-import csv
-import math
 import re
-import zipfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from glassnet import defaults
 from glassnet.data.bundled import BUNDLED, load_dataset
-from glassnet.data.dataset import Dataset, MAX_INFERRED_CLASSES, TASK_CHOICES
+from glassnet.data.csv_table import CsvTable, cell_text
+from glassnet.data.csv_table import read_csv_table as read_table
+from glassnet.data.dataset import Dataset, TASK_CHOICES
+from glassnet.data.labels import encode_target, labels_to_indices  # noqa: F401 - part of this module's interface
+from glassnet.data.npz import read_npz_arrays
 from glassnet.errors import DataError
+
+#: the largest magnitude float32 holds (about 3.4e38); larger inputs are refused, not turned into inf
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def load_data(source: str, target: str | None = None, task: str = "auto", seed: int = defaults.SEED, drop: Sequence[str] = ()) -> Dataset:
@@ -49,8 +53,6 @@ def load_data(source: str, target: str | None = None, task: str = "auto", seed: 
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".npz"):
         raise DataError(f"Unknown data set {source!r}; expected one of {', '.join(BUNDLED)} or a path ending in .csv or .npz.")
-    if not path.is_file():
-        raise DataError(f"{source}: no such file.")
     if suffix == ".npz":
         if target is not None:
             raise DataError(f"{source}: --target applies to CSV files; an NPZ file holds arrays X and y.")
@@ -77,70 +79,61 @@ def check_column_names(names: Sequence[str], source: str | Path) -> None:
             )
 
 
-def _drop_columns(path: Path, header: list[str], cells: np.ndarray, drop: Sequence[str]) -> tuple[list[str], np.ndarray]:
-    """The header and cells without the ``drop`` columns; an unknown name raises :class:`DataError`."""
-    unknown = [name for name in drop if name not in header]
-    if unknown:
-        raise DataError(f"{path}: no column named {unknown[0]!r} to drop; the columns are {_list(header)}.")
-    keep = [i for i, name in enumerate(header) if name not in set(drop)]
-    return [header[i] for i in keep], cells[:, keep]
+def read_csv_table(path: str | Path, text_columns: Callable[[list[str]], Iterable[int]] = lambda header: ()) -> CsvTable:
+    """The CSV engine's table (:mod:`glassnet.data.csv_table`) with the header checked first: distinct column names."""
+
+    def checked(header: list[str]) -> Iterable[int]:
+        duplicates = sorted({name for name in header if header.count(name) > 1})
+        if duplicates:
+            raise DataError(f"{path}: duplicate column names {duplicates} in the header; each column needs its own name.")
+        return text_columns(header)
+
+    return read_table(path, checked)
 
 
-def read_csv_table(path: str | Path) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, data rows (as strings) and the file line number of each row; checks shape, not values."""
-    path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            while header is not None and _blank(header):
-                header = next(reader, None)
-            rows, lines = [], []
-            for row in reader:
-                if _blank(row):
-                    continue
-                rows.append(row)
-                lines.append(reader.line_num)
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file.") from None
-    except (UnicodeDecodeError, csv.Error, OSError) as error:
-        raise DataError(f"{path}: cannot be read as a UTF-8 CSV file ({error}).") from None
-    if header is None:
-        raise DataError(f"{path}: the file is empty; expected a header row and data rows.")
-    header = [name.strip() for name in header]
-    if not rows:
-        raise DataError(f"{path}: only a header row, no data rows.")
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise DataError(f"{path}: duplicate column names {duplicates} in the header; each column needs its own name.")
-    for row, line in zip(rows, lines):
-        if len(row) != len(header):
-            raise DataError(f"{path}: line {line} has {len(row)} values; the header has {len(header)} columns.")
-    return header, rows, lines
+def _numbers(table: CsvTable, columns: Sequence[int], what: str) -> np.ndarray:
+    """The cells of ``columns`` as float32 ``(n_rows, len(columns))``: numbers, finite and within float32's range.
+
+    The first bad cell (in reading order) is named by its line and column. Checked column by column on the
+    table itself, so no float64 copy of the selection is made.
+    """
+    path, header = table.path, table.header
+    bad = [(table.not_numbers[column][0], position, table.not_numbers[column][1]) for position, column in enumerate(columns) if column in table.not_numbers]
+    if bad:
+        row, position, text = min(bad)
+        shown = "an empty value" if not text else repr(text)
+        raise DataError(f"{path}: line {table.lines[row]}, column {header[columns[position]]!r}: {shown} is not a number; {what} must be numeric.")
+    problems = [_first_out_of_range(table.values[:, column]) for column in columns]
+    found = [(row, position) for position, row in enumerate(problems) if row is not None]
+    if found:
+        row, position = min(found)
+        column = columns[position]
+        _check_range(table.values[row : row + 1, [column]], lambda i, j: f"{path}: line {table.lines[row]}, column {header[column]!r}", what,
+                     lambda i, j: cell_text(table, row, column))
+    X = np.empty((len(table.lines), len(columns)), dtype=np.float32)
+    for position, column in enumerate(columns):
+        X[:, position] = table.values[:, column]
+    return X
 
 
-def _blank(row: list[str]) -> bool:
-    """A blank line: no cells, or one empty cell (every real table here has at least two columns)."""
-    return not row or (len(row) == 1 and not row[0].strip())
+def _first_out_of_range(values: np.ndarray) -> int | None:
+    """The first index of a NaN, ±inf or |value| > float32's maximum in a 1-D array, or None."""
+    if np.isfinite(values).all() and -FLOAT32_MAX <= values.min() and values.max() <= FLOAT32_MAX:
+        return None
+    return int(np.flatnonzero(~(np.abs(values) <= FLOAT32_MAX))[0])
 
 
-def _numbers(path: Path, cells: np.ndarray, columns: Sequence[str], lines: Sequence[int], what: str) -> np.ndarray:
-    """Parse a 2-D array of strings as finite float64, naming the line and column of the first bad cell."""
-    try:
-        values = np.char.strip(cells).astype(np.float64)
-    except ValueError:  # find the first bad cell to name it
-        values = np.empty(cells.shape)
-        for (i, j), cell in np.ndenumerate(cells):
-            try:
-                values[i, j] = float(cell)
-            except ValueError:
-                shown = "an empty value" if not cell.strip() else repr(cell.strip())
-                raise DataError(f"{path}: line {lines[i]}, column {columns[j]!r}: {shown} is not a number; {what} must be numeric.") from None
-    bad = np.argwhere(~np.isfinite(values))
-    if bad.size:
-        i, j = bad[0]
-        raise DataError(f"{path}: line {lines[i]}, column {columns[j]!r}: {cells[i, j].strip()} is not allowed; {what} must be finite numbers (no NaN or inf).")
-    return values
+def _check_range(values: np.ndarray, where: Callable[[int, int], str], what: str, shown: Callable[[int, int], str] | None = None) -> None:
+    """Refuse NaN, ±inf and magnitudes beyond float32's largest value (~3.4e38), naming the first such cell."""
+    shown = shown or (lambda i, j: f"{values[i, j]:g}")
+    finite = np.isfinite(values)
+    if not finite.all():
+        i, j = np.argwhere(~finite)[0]
+        raise DataError(f"{where(i, j)}: {shown(i, j)} is not allowed; {what} must be finite numbers (no NaN or inf).")
+    large = np.abs(values) > FLOAT32_MAX
+    if large.any():
+        i, j = np.argwhere(large)[0]
+        raise DataError(f"{where(i, j)}: {shown(i, j)} is beyond float32's range (±{FLOAT32_MAX:.4g}); {what} must fit in float32.")
 
 
 def load_csv(path: str | Path, target: str | None = None, task: str = "auto", drop: Sequence[str] = ()) -> Dataset:
@@ -149,137 +142,92 @@ def load_csv(path: str | Path, target: str | None = None, task: str = "auto", dr
     ``drop`` names columns to leave out; every other column needs a real name (:func:`check_column_names`).
     """
     path = Path(path)
-    header, rows, lines = read_csv_table(path)
+    chosen: list[int] = []
+
+    def target_column(header: list[str]) -> list[int]:
+        chosen.append(_target_index(path, header, target, drop))
+        return chosen
+
+    table = read_csv_table(path, target_column)
+    index = chosen[0]
+    features = [j for j, name in enumerate(table.header) if j != index and name not in drop]
+    X = _numbers(table, features, "feature values")
+    where = f"{path}: column {table.header[index]!r}"
+    y, task, classes = encode_target(np.asarray(table.text[index], dtype=object), task, where, table.lines)
+    return Dataset(str(path), X, y, task, classes, [table.header[j] for j in features], table.header[index])
+
+
+def _target_index(path: Path, header: list[str], target: str | None, drop: Sequence[str]) -> int:
+    """The target column's place in ``header``, once the header without the ``drop`` columns is checked.
+
+    An unknown or target ``drop`` name, a badly named column (:func:`check_column_names`), fewer than two
+    columns left or an unknown ``target`` raises :class:`DataError`.
+    """
     if target is not None and target in drop:
         raise DataError(f"{path}: column {target!r} is both the target and dropped; drop other columns only.")
-    header, cells = _drop_columns(path, header, np.array(rows, dtype=str), drop)
-    check_column_names(header, path)
-    if len(header) < 2:
-        raise DataError(f"{path}: has {len(header)} column; expected at least one feature column and a target column.")
-    target = header[-1] if target is None else target
-    if target not in header:
-        raise DataError(f"{path}: no column named {target!r} for --target; the columns are {_list(header)}.")
-    index = header.index(target)
-    features = [name for name in header if name != target]
-    X = _numbers(path, np.delete(cells, index, axis=1), features, lines, "feature values").astype(np.float32)
-    y, task, classes = encode_target(cells[:, index], task, f"{path}: column {target!r}", lines)
-    return Dataset(str(path), X, y, task, classes, features, target)
+    unknown = [name for name in drop if name not in header]
+    if unknown:
+        raise DataError(f"{path}: no column named {unknown[0]!r} to drop; the columns are {_list(header)}.")
+    kept = [name for name in header if name not in drop]
+    check_column_names(kept, path)
+    if len(kept) < 2:
+        raise DataError(f"{path}: has {len(kept)} column; expected at least one feature column and a target column.")
+    name = kept[-1] if target is None else target
+    if name not in kept:
+        raise DataError(f"{path}: no column named {name!r} for --target; the columns are {_list(kept)}.")
+    return header.index(name)
 
 
 def load_npz(path: str | Path, task: str = "auto") -> Dataset:
     """An NPZ file with arrays ``X (n_samples, n_features)`` (numeric) and ``y (n_samples,)``; never unpickles."""
     path = Path(path)
-    if not zipfile.is_zipfile(path):
-        raise DataError(f"{path}: not an NPZ file (an NPZ is a zip archive of arrays, as written by numpy.savez).")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [key for key in ("X", "y") if key not in archive.files]
-            if missing:
-                raise DataError(f"{path}: missing array {missing[0]!r}; expected arrays 'X' and 'y'. Found: {_list(archive.files)}.")
-            X, y_raw = archive["X"], archive["y"]
-    except DataError:
-        raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise DataError(f"{path}: cannot be read as an NPZ file of numeric arrays ({error}).") from None
+    X, y_raw = read_npz_checked(path)
+    y, task, classes = encode_target(y_raw, task, f"{path}: array 'y'", range(X.shape[0]), row_word="index")
+    return Dataset(str(path), X.astype(np.float32), y, task, classes, [f"x{i}" for i in range(X.shape[1])], "y")
+
+
+def read_npz_checked(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """``X (n, d)`` (finite, within float32) and the raw ``y (n,)`` of an NPZ file (:mod:`glassnet.data.npz`)."""
+    X, y_raw = read_npz_arrays(path)
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
         raise DataError(f"{path}: array 'X' must be 2-D (n_samples, n_features) with at least one row and column. Received shape {X.shape}.")
     if X.dtype.kind not in "biuf":
         raise DataError(f"{path}: array 'X' must be numeric. Received dtype {X.dtype}.")
     if y_raw.ndim != 1 or y_raw.shape[0] != X.shape[0]:
         raise DataError(f"{path}: array 'y' must be 1-D with one value per row of X ({X.shape[0]}). Received shape {y_raw.shape}.")
-    bad = np.argwhere(~np.isfinite(X))
-    if bad.size:
-        raise DataError(f"{path}: X[{bad[0][0]}, {bad[0][1]}] is {X[tuple(bad[0])]}; feature values must be finite numbers (no NaN or inf).")
-    y_text = y_raw.astype(str) if y_raw.dtype.kind in "US" else y_raw
-    y, task, classes = encode_target(np.asarray(y_text), task, f"{path}: array 'y'", list(range(X.shape[0])), row_word="index")
-    return Dataset(str(path), X.astype(np.float32), y, task, classes, [f"x{i}" for i in range(X.shape[1])], "y")
-
-
-def encode_target(raw: np.ndarray, task: str, where: str, lines: Sequence[int], row_word: str = "line") -> tuple[np.ndarray, str, list[str]]:
-    """Targets → ``(y, task, class_names)``: indices 0..K−1 for classes, float32 values for regression.
-
-    ``task="auto"`` reads numbers that are all integers with at most 20 distinct values as class
-    labels, any other numbers as a regression target, and text as class labels.
-    """
-    numeric = _try_numbers(raw)
-    if numeric is not None:
-        bad = np.flatnonzero(~np.isfinite(numeric))
-        if bad.size:
-            raise DataError(f"{where}, {row_word} {lines[bad[0]]}: {raw[bad[0]]} is not allowed; targets must be finite (no NaN or inf).")
-    if task == "auto":
-        if numeric is None:
-            task = "classification"
-        else:
-            integral = bool(np.all(numeric == np.round(numeric)))
-            task = "classification" if integral and np.unique(numeric).size <= MAX_INFERRED_CLASSES else "regression"
-    if task == "regression":
-        if numeric is None:
-            i = next(i for i, value in enumerate(raw) if _try_numbers(np.asarray([value])) is None)
-            raise DataError(f"{where}, {row_word} {lines[i]}: {str(raw[i]).strip()!r} is not a number; a regression target must be numeric.")
-        return numeric.astype(np.float32), "regression", []
-    labels = np.array([_label(value) for value in (numeric if numeric is not None else np.char.strip(raw.astype(str)))])
-    if numeric is not None:
-        order = np.unique(numeric)
-        names = [_label(value) for value in order]
-    else:
-        names = sorted(set(labels.tolist()))
-    if "" in names:
-        i = int(np.flatnonzero(labels == "")[0])
-        raise DataError(f"{where}, {row_word} {lines[i]}: an empty class label; every row needs a label.")
-    if len(names) < 2:
-        raise DataError(f"{where}: has only one class ({names[0]!r}); classification needs at least two classes.")
-    index = {name: k for k, name in enumerate(names)}
-    y = np.array([index[label] for label in labels], dtype=np.int64)
-    return y, ("binary" if len(names) == 2 else "multiclass"), names
-
-
-def _try_numbers(raw: np.ndarray) -> np.ndarray | None:
-    if raw.dtype.kind in "biuf":
-        return raw.astype(np.float64)
-    try:
-        return np.char.strip(raw.astype(str)).astype(np.float64)
-    except ValueError:
-        return None
-
-
-def _label(value: Any) -> str:
-    """The class name of a label: integral numbers without ``.0`` (``3.0`` → ``"3"``), text as written."""
-    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def labels_to_indices(raw: np.ndarray, class_names: Sequence[str], where: str, lines: Sequence[int]) -> np.ndarray:
-    """Map labels read from a file onto a model's ``class_names``; an unknown label names its line."""
-    numeric = _try_numbers(raw)
-    labels = [_label(value) for value in (numeric if numeric is not None else np.char.strip(raw.astype(str)))]
-    index = {name: k for k, name in enumerate(class_names)}
-    for i, label in enumerate(labels):
-        if label not in index:
-            raise DataError(f"{where}, line {lines[i]}: label {label!r} is not one of the model's classes {_list(list(class_names))}.")
-    return np.array([index[label] for label in labels], dtype=np.int64)
+    _check_range(X.astype(np.float64, copy=False), lambda i, j: f"{path}: X[{i}, {j}]", "feature values")
+    return X, (y_raw.astype(object) if y_raw.dtype.kind in "US" else y_raw)
 
 
 def read_features_csv(path: str | Path, feature_names: Sequence[str], target_name: str | None = None,
-                      ignore: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
-    """Feature columns of a CSV in the model's order, plus the raw target column if present.
+                      ignore_extra_last: bool = False, ignore: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
+    """Feature columns of a CSV in the model's order, the raw target column (text) if present, and each row's line.
 
     Columns are matched by name (any order); a missing feature column or an extra column other than
     the target and the ``ignore`` columns (those dropped in training) raises :class:`DataError` listing both.
+    With ``ignore_extra_last`` (a model that does not know its target's name), one extra column in the last
+    place is taken as the target.
     """
     path = Path(path)
-    header, rows, lines = read_csv_table(path)
-    missing = [name for name in feature_names if name not in header]
-    extra = [name for name in header if name not in feature_names and name != target_name and name not in ignore]
-    if missing or extra:
-        raise DataError(
-            f"{path}: the columns do not match the model: missing {_list(missing)}, unexpected {_list(extra)}; "
-            f"expected the feature columns {_list(list(feature_names))}" + (f" (and optionally {target_name!r})." if target_name else ".")
-        )
-    cells = np.array(rows, dtype=str)
-    X = _numbers(path, cells[:, [header.index(name) for name in feature_names]], list(feature_names), lines, "feature values")
-    target = cells[:, header.index(target_name)] if target_name in header else None
-    return X.astype(np.float32), target, lines
+    found: dict[str, str] = {}
+
+    def target_columns(header: list[str]) -> list[int]:
+        missing = [name for name in feature_names if name not in header]
+        extra = [name for name in header if name not in feature_names and name != target_name and name not in ignore]
+        if ignore_extra_last and target_name is None and extra == header[-1:]:
+            found["target"], extra = header[-1], []
+        if missing or extra:
+            raise DataError(
+                f"{path}: the columns do not match the model: missing {_list(missing)}, unexpected {_list(extra)}; "
+                f"expected the feature columns {_list(list(feature_names))}" + (f" (and optionally {target_name!r})." if target_name else ".")
+            )
+        target = found.get("target", target_name)
+        return [header.index(target)] if target in header else []
+
+    table = read_csv_table(path, target_columns)
+    X = _numbers(table, [table.header.index(name) for name in feature_names], "feature values")
+    target = np.asarray(next(iter(table.text.values())), dtype=object) if table.text else None
+    return X, target, table.lines.tolist()
 
 
 def _list(names: Sequence[str], limit: int = 12) -> str:

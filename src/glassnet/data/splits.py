@@ -39,6 +39,13 @@ def fingerprint(X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     return {"rows": int(X.shape[0]), "columns": int(X.shape[1]), "sha256": digest.hexdigest()}
 
 
+def describe_fingerprint(data: Any) -> str:
+    """A :func:`fingerprint` for a message: ``"1000 rows × 4 columns, sha256 1a2b3c4d…"`` (``"unknown"`` for anything else)."""
+    if not isinstance(data, dict):
+        return "unknown"
+    return f"{data.get('rows')!s:.20} rows × {data.get('columns')!s:.20} columns, sha256 {str(data.get('sha256'))[:12]}…"
+
+
 @dataclass(frozen=True)
 class SplitRecipe:
     """How a model's data was split: enough to find its train/dev/test rows again in the same file.

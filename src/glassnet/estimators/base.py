@@ -66,6 +66,7 @@ from glassnet.nn.layers import ACTIVATIONS
 from glassnet.nn.network import DTYPES
 from glassnet.optim.optimizers import OPTIMIZERS
 from glassnet.train.loop import fit as train
+from glassnet.train.state import copy_state, restore_state
 
 Check = Callable[[str, str, Any], Any]
 
@@ -208,6 +209,30 @@ class _GlassEstimator(BaseEstimator):
 
     # ------------------------------------------------------------------ training
     def _train(self, X: Any, y: Any, sample_weight: Any, incremental: bool, classes: Any = None) -> "_GlassEstimator":
+        """Fit (or one ``partial_fit`` epoch); on Ctrl-C the estimator is put back exactly as it was before the call."""
+        saved = self._snapshot()
+        try:
+            return self._train_once(X, y, sample_weight, incremental, classes)
+        except KeyboardInterrupt:
+            self._restore(saved)
+            raise
+
+    def _snapshot(self) -> tuple[dict[str, Any], dict[str, np.ndarray] | None, dict[str, Any] | None]:
+        """The fitted attributes, plus copies of what training changes in place: the weights and optimizer state."""
+        network, state = getattr(self, "network_", None), getattr(self, "optimizer_state_", None)
+        arrays = None if network is None else {name: value.copy() for name, value in network.state_arrays().items()}
+        return dict(vars(self)), arrays, (None if state is None else copy_state(state))
+
+    def _restore(self, saved: tuple[dict[str, Any], dict[str, np.ndarray] | None, dict[str, Any] | None]) -> None:
+        attributes, arrays, state = saved
+        vars(self).clear()
+        vars(self).update(attributes)
+        if arrays is not None:
+            self.network_.load_state_arrays(arrays)
+        if state is not None:
+            restore_state(self.optimizer_state_, state)
+
+    def _train_once(self, X: Any, y: Any, sample_weight: Any, incremental: bool, classes: Any = None) -> "_GlassEstimator":
         params = self._checked_params()
         first_call = not (incremental and hasattr(self, "network_"))
         X, y = validate_data(self, X, y, reset=first_call, dtype=(np.float64, np.float32), **self._target_checks())

@@ -16,6 +16,7 @@ import numpy as np
 from glassnet.errors import ConfigError, DataError, GlassnetError, ModelFileError
 from glassnet.files.container import read_container, write_container
 from glassnet.files.model_file import _scaler_from_json, _scaler_to_json, network_from_arrays
+from glassnet.files.schema import MAX_ITEMS, MAX_STRING, Spec, any_of, boolean, integer, list_of, number, one_of, optional, record, string, table_of, validate
 from glassnet.nn.network import Network
 from glassnet.train.state import merge_state, split_state
 
@@ -51,12 +52,17 @@ def save_estimator(estimator: Any, path: str | Path) -> None:
 
 
 def load_estimator(path: str | Path) -> Any:
-    """Read a file written by :func:`save_estimator` back into a fitted estimator (with its optimizer state)."""
+    """Read a file written by :func:`save_estimator` back into a fitted estimator (with its optimizer state).
+
+    The ``estimator`` entry is checked against :func:`description_schema` and the constructor arguments by the
+    estimator's own checks before anything is built; every problem is one :class:`ModelFileError`.
+    """
     parsed, tensors = read_container(path, ESTIMATOR_FORMAT, _ESTIMATOR_FIELDS)
     network = network_from_arrays(path, parsed["config"], {name: array for name, array in tensors.items() if not name.startswith(_OPTIMIZER)})
+    description = validate(path, "the estimator entry", parsed["estimator"], description_schema(network))
     try:
-        estimator = estimator_from_description(parsed["estimator"], network)
-        training = parsed["estimator"].get("training")
+        estimator = estimator_from_description(description, network)
+        training = description.get("training")
         if training is not None:
             _restore_training(path, estimator, training, tensors)
     except GlassnetError as error:
@@ -82,6 +88,46 @@ def _restore_training(path: str | Path, estimator: Any, training: Any, tensors: 
         network.rng.bit_generator.state = training["rng"]
     except (TypeError, ValueError, KeyError) as error:
         raise DataError(f"the generator state cannot be restored ({error}).") from None
+
+
+def _label_value(value: Any, where: str) -> Any:
+    """A class label as JSON holds it: a string, a finite number or a bool."""
+    if isinstance(value, str) and len(value) <= MAX_STRING or isinstance(value, bool):
+        return value
+    return number()(value, where)
+
+
+def description_schema(network: Network) -> Spec:
+    """What the ``estimator`` entry of an estimator file may hold, for a file whose network is ``network``.
+
+    Types, ranges and lengths only; the values of the constructor arguments are then checked by the estimator
+    itself (as ``fit`` would). ``classes`` may hold at most as many labels as the network has outputs (2 for one).
+    """
+    from glassnet.estimators.base import PARAMETERS
+    from glassnet.estimators.models import ESTIMATORS
+
+    weight_pairs = record({"pairs": list_of(list_of(_label_value, 2, 2), 4096)})
+    params = record({}, {
+        "hidden_layer_sizes": list_of(integer(1), 1024), "class_weight": optional(any_of(one_of("balanced"), weight_pairs, expected="'balanced' or weight pairs")),
+        "random_state": optional(integer(0, 2**32 - 1)),
+        **{name: optional(any_of(boolean, number(), string(64), expected="a bool, a number or a string")) for name in PARAMETERS if name not in _STRUCTURED},
+    })
+    labels = list_of(_label_value, max(2, network.output_units), 2)
+    fitted = record(
+        {"n_features_in": integer(1, network.input_units), "n_iter": integer(0), "loss_curve": list_of(number(), MAX_ITEMS)},
+        {"feature_names_in": optional(list_of(string(), network.input_units)), "classes": labels, "classes_dtype": string(16),
+         "n_outputs": integer(1, network.output_units), "t": integer(0), "target_scaler": optional(table_of(_any, 8))},
+    )
+    training = record({"optimizer_scalars": table_of(_any, 16), "rng": table_of(_any, 8)})  # values checked by merge_state and the generator
+    return record({"class_name": one_of(*ESTIMATORS), "params": params, "fitted": fitted}, {"training": training})
+
+
+def _any(value: Any, where: str) -> Any:
+    return value
+
+
+#: the constructor arguments that are not one bool, number or string (their schemas are spelled out above)
+_STRUCTURED = ("hidden_layer_sizes", "class_weight", "random_state")
 
 
 def estimator_description(estimator: _GlassEstimator) -> dict[str, Any]:
@@ -131,6 +177,7 @@ def estimator_from_description(description: dict[str, Any], network: Network) ->
         params["class_weight"] = {label: weight for label, weight in params["class_weight"]["pairs"]}
     try:
         estimator = ESTIMATORS[description["class_name"]](**params)
+        estimator._checked_params()  # the constructor arguments, checked as fit checks them
         estimator.n_features_in_ = int(fitted["n_features_in"])
         if fitted.get("feature_names_in") is not None:
             estimator.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
@@ -139,6 +186,8 @@ def estimator_from_description(description: dict[str, Any], network: Network) ->
             if dtype.kind not in "biufUO" or dtype.itemsize > 4096:
                 raise ValueError(f"classes_ cannot have dtype {dtype}")
             estimator.classes_ = np.asarray(fitted["classes"], dtype=dtype)
+            if estimator.classes_.ndim != 1 or np.unique(estimator.classes_).size != estimator.classes_.size:
+                raise ValueError(f"classes_ must be distinct labels, got {fitted['classes']!r:.200}")
             outputs = 1 if len(estimator.classes_) == 2 else len(estimator.classes_)
         else:
             estimator.n_outputs_ = outputs = int(fitted["n_outputs"])

@@ -8,8 +8,12 @@ temporary file in the same folder, are flushed and fsync'ed, then moved over the
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
+
+#: the name of a temporary file :func:`write_bytes_atomic` makes: ``.<target name>.<random>.tmp``
+_TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
@@ -59,3 +63,16 @@ def fsync_folder(folder: str | Path) -> None:
     finally:
         os.close(descriptor)
 
+
+
+def remove_stale_temporaries(folder: str | Path) -> list[Path]:
+    """Delete the temporary files a killed :func:`write_bytes_atomic` left in ``folder``; return their paths.
+
+    Only call this while no other process writes into ``folder`` (e.g. holding its
+    :class:`~glassnet.files.run_lock.RunLock`): a live writer's temporary file looks the same.
+    """
+    folder = Path(folder)
+    stale = [path for path in folder.iterdir() if _TEMPORARY.match(path.name) and path.is_file()] if folder.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale

@@ -40,6 +40,7 @@ from glassnet.train.state import copy_state, merge_state, restore_state, split_s
 from glassnet.files.atomic import fsync_folder
 from glassnet.files.container import read_container, write_container
 from glassnet.files.model_file import network_from_arrays
+from glassnet.files.schema import MAX_COUNT, MAX_ITEMS, integer, list_of, number, one_of, optional, record, string, table_of, validate
 from glassnet.serialization import serialize
 
 if TYPE_CHECKING:
@@ -159,19 +160,31 @@ def save_checkpoint(
     return path
 
 
+def _any(value: Any, where: str) -> Any:
+    return value
+
+
+_DESCRIPTION = record({"class_name": string(64), "config": table_of(_any, 64)})
+#: what the ``training`` entry of a checkpoint must hold; everything else is refused before it is used
+TRAINING_SCHEMA = record({
+    "epoch": integer(0, MAX_COUNT),
+    "optimizer": _DESCRIPTION,
+    "optimizer_scalars": table_of(integer(0, MAX_COUNT), 16),
+    "schedule": optional(_DESCRIPTION),
+    "rng": record({"bit_generator": one_of("PCG64"), "state": record({"state": integer(0, 2**128), "inc": integer(0, 2**128)}),
+                   "has_uint32": integer(0, 1), "uinteger": integer(0, 2**32)}),
+    "history": list_of(table_of(optional(number()), 64), MAX_ITEMS),
+}, {"callbacks": list_of(table_of(_any, 64), 64)})
+
+
 def read_checkpoint(path: str | Path) -> TrainingState:
-    """One checkpoint file; a damaged or malformed one raises :class:`ModelFileError`."""
+    """One checkpoint file; a damaged or malformed one raises :class:`ModelFileError`.
+
+    Every field is checked against :data:`TRAINING_SCHEMA` (types, ranges, lengths) before it is used.
+    """
     parsed, tensors = read_container(path, FORMAT, _FIELDS)
-    training = parsed["training"]
-    keys = ("epoch", "optimizer", "optimizer_scalars", "schedule", "rng", "history")
-    if not isinstance(training, dict) or any(key not in training for key in keys):
-        raise ModelFileError(f"{path}: the training entry must be a table with {list(keys)}.")
-    epoch = training["epoch"]
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-        raise ModelFileError(f"{path}: the epoch must be a non-negative integer. Received: {epoch!r}")
-    for key, kind in (("history", list), ("optimizer_scalars", dict), ("rng", dict), ("optimizer", dict)):
-        if not isinstance(training[key], kind):
-            raise ModelFileError(f"{path}: the training entry {key!r} must be a {kind.__name__}. Received: {type(training[key]).__name__}")
+    training = validate(path, "the training entry", parsed["training"], TRAINING_SCHEMA)
+    extra = validate(path, "the extra entry", parsed["extra"], table_of(_any, 64))
     moments: dict[str, dict[str, np.ndarray]] = {}
     for name, array in tensors.items():
         if name.startswith("optimizer."):
@@ -180,7 +193,7 @@ def read_checkpoint(path: str | Path) -> TrainingState:
     arrays = {name[len("network.") :]: array for name, array in tensors.items() if name.startswith("network.")}
     return TrainingState(
         Path(path), parsed["config"], arrays, training["optimizer"], dict(training["optimizer_scalars"]), moments,
-        training["schedule"], training["rng"], epoch, training["history"], parsed["extra"] if isinstance(parsed["extra"], dict) else {},
+        training["schedule"], training["rng"], training["epoch"], training["history"], extra,
         None if "callbacks" not in training else _callback_states(path, training["callbacks"], tensors),
     )
 

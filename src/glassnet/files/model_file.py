@@ -43,6 +43,7 @@ from glassnet.data.splits import SplitRecipe
 from glassnet.data.target_scaling import unscale_target
 from glassnet.errors import DataError, GlassnetError, ModelFileError
 from glassnet.files.container import read_container, write_container
+from glassnet.files.schema import MAX_STRING
 from glassnet.nn.network import Network
 
 FORMAT = "glassnet-model"
@@ -77,6 +78,9 @@ def network_from_arrays(path: str | Path, config: Any, tensors: Mapping[str, np.
     if isinstance(input_units, bool) or not isinstance(input_units, int) or input_units < 1:
         raise ModelFileError(f"{path}: the network config needs a positive integer 'input_units'. Received: {input_units!r}")
     stored = {name[len(prefix) :]: array for name, array in tensors.items() if name.startswith(prefix)}
+    empty = sorted(name for name, array in stored.items() if array.size == 0)
+    if empty:  # every array of a network has at least one number; an empty one could declare any width for free
+        raise ModelFileError(f"{path}: array {empty[0]!r} is empty (shape {list(stored[empty[0]].shape)}); a network stores no empty arrays.")
     largest = max((max(array.shape, default=1) for array in stored.values()), default=0)
     for value in (input_units, *_integers(config["layers"])):
         if value > largest:
@@ -92,8 +96,8 @@ def network_from_arrays(path: str | Path, config: Any, tensors: Mapping[str, np.
     try:
         network = Network.from_config({**config, "input_units": None})
         network.build(input_units)
-    except GlassnetError as error:
-        raise ModelFileError(f"{path}: invalid network config: {error}") from None
+    except (GlassnetError, TypeError, ValueError, KeyError, AttributeError, IndexError) as error:
+        raise ModelFileError(f"{path}: invalid network config: {str(error)[:300]}") from None
     expected = network.state_arrays()
     if set(expected) != set(stored):
         missing, extra = sorted(set(expected) - set(stored)), sorted(set(stored) - set(expected))
@@ -143,9 +147,28 @@ class Model:
             X = self.scaler.transform(X)
         return X.astype(self.network.dtype)
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Class names ``(m,)`` (indices if the model has no names), or values for regression."""
-        predictions = self.network.predict(self.transform(X))
+    def logits(self, X: Any, rows: np.ndarray | None = None) -> np.ndarray:
+        """The network's outputs ``(m, n_outputs)`` on raw features; a row whose output is NaN or ±inf (inputs far
+        outside what the model saw, or overflowing weights) raises :class:`DataError` naming the rows (counted from 1).
+
+        ``rows`` ``(m,)``: the data's row (from 0) each row of ``X`` is, when ``X`` is a part of the data, so the
+        message names the data's rows."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            outputs = self.network.forward(self.transform(X))
+        bad = np.flatnonzero(~np.all(np.isfinite(outputs.reshape(len(outputs), -1)), axis=1))
+        if bad.size:
+            numbers = bad if rows is None else np.sort(np.asarray(rows)[bad])
+            shown = ", ".join(str(i + 1) for i in numbers[:10]) + (", ..." if bad.size > 10 else "")
+            raise DataError(f"The model's output is not finite (NaN or inf) for {bad.size} row(s): {shown}; their values are too large for this model.")
+        return outputs
+
+    def predict_indices(self, X: Any, rows: np.ndarray | None = None) -> np.ndarray:
+        """Class indices ``(m,)``, or the network's outputs for regression (``rows`` as for :meth:`logits`)."""
+        return self.network.loss.predict(self.logits(X, rows))
+
+    def predict(self, X: Any, rows: np.ndarray | None = None) -> np.ndarray:
+        """Class names ``(m,)`` (indices if the model has no names), or values for regression (``rows`` as for :meth:`logits`)."""
+        predictions = self.predict_indices(X, rows)
         if self.task == "regression":
             return unscale_target(self.target_scaler, predictions)
         if self.class_names:
@@ -154,7 +177,9 @@ class Model:
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities ``(m, K)`` in the order of ``class_names``."""
-        return self.network.predict_proba(self.transform(X))
+        if self.task == "regression":
+            return self.network.predict_proba(X)  # raises: a regressor has no probabilities
+        return self.network.loss.predict_proba(self.logits(X))
 
 
 def _scaler_to_json(scaler: Any) -> dict[str, Any] | None:
@@ -187,8 +212,8 @@ def _scaler_from_json(path: str | Path, data: Any, n_features: int) -> Any:
 
 def _strings(path: str | Path, labels: dict[str, Any], key: str, count: int | None) -> list[str]:
     value = labels.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or (value and count is not None and len(value) != count):
-        raise ModelFileError(f"{path}: {key!r} must be a list of {count if count is not None else 'any number of'} strings. Received: {value!r}")
+    if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= MAX_STRING for v in value) or (value and count is not None and len(value) != count):
+        raise ModelFileError(f"{path}: {key!r} must be a list of {count if count is not None else 'any number of'} strings. Received: {value!r:.200}")
     return value
 
 
@@ -254,8 +279,8 @@ def load_model_file(path: str | Path) -> Model:
     class_names = _strings(path, labels, "class_names", n_classes)
     feature_names = _strings(path, labels, "feature_names", network.input_units)
     target_name = labels.get("target_name")
-    if target_name is not None and not isinstance(target_name, str):
-        raise ModelFileError(f"{path}: 'target_name' must be a string or null. Received: {target_name!r}")
+    if target_name is not None and (not isinstance(target_name, str) or len(target_name) > MAX_STRING):
+        raise ModelFileError(f"{path}: 'target_name' must be a string or null. Received: {target_name!r:.200}")
     scaler = _scaler_from_json(path, parsed["preprocessing"], network.input_units)
     target_scaler = _scaler_from_json(path, labels.get("target_scaler"), network.output_units) if network.task == "regression" else None
     if labels.get("target_scaler") is not None and target_scaler is None:

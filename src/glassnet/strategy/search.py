@@ -9,10 +9,11 @@ search goes on.
 Rounds: round 1 samples the whole space (:mod:`glassnet.strategy.search_space`); each later round samples
 a space narrowed around the best trials so far. ``trials`` is the total, split evenly over rounds.
 
-Execution: joblib runs the trials of a round on ``n_jobs`` local processes (``n_jobs=1``: in this
-process), or, when ``scheduler="tcp://HOST:PORT"`` is given, on that Dask cluster through joblib's
-``dask`` backend (needs ``glassnet[distributed]``). Each trial limits BLAS to one thread, so the
-results do not depend on where it ran.
+Execution (:mod:`glassnet.strategy.execution`): the trials of a round run on ``n_jobs`` local processes
+(``n_jobs=1``: in this process), or, when ``scheduler="tcp://HOST:PORT"`` is given, on that Dask cluster
+(needs ``glassnet[distributed]``). Each finished trial is handed to ``on_trial`` at once, and a search
+given the ``finished`` trials of an interrupted run skips them. Each trial limits BLAS to one thread, so
+the results do not depend on where it ran.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from glassnet.errors import ConfigError, GlassnetError
 from glassnet.nn.builders import DECAYS
 from glassnet.nn.layers import ACTIVATIONS
 from glassnet.optim.optimizers import OPTIMIZERS
+from glassnet.strategy.execution import dask_client, in_process, on_dask, on_local_processes
 from glassnet.strategy.search_space import Distribution, SearchSpace, describe_space, narrow_space, parse_distribution, sample_configs
 
 
@@ -258,33 +260,19 @@ def _per_round(trials: int, rounds: int) -> list[int]:
     return [trials // rounds + (1 if index < trials % rounds else 0) for index in range(rounds)]
 
 
-def _dask_client(scheduler: str) -> Any:
-    try:
-        from distributed import Client
-    except ImportError:  # pragma: no cover - depends on the installation
-        raise ConfigError("--scheduler needs Dask: pip install 'glassnet[distributed]'.") from None
-    try:
-        return Client(scheduler, timeout=30, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise ConfigError(f"Cannot reach the Dask scheduler at {scheduler!r}: {error}") from None
+def _runner(stack: contextlib.ExitStack, scheduler: str | None, n_jobs: int, notice: Callable[[str], None]) -> Callable[..., Any]:
+    """``run(trial, jobs, seed, data)`` for this search: on the Dask cluster, on local processes or in this process."""
+    if scheduler:
+        client = stack.enter_context(dask_client(scheduler))
+        return lambda trial, jobs, seed, data: on_dask(client, trial, jobs, seed, data, notice=notice)
+    if n_jobs == 1:
+        return in_process
+    return lambda trial, jobs, seed, data: on_local_processes(trial, jobs, seed, data, n_jobs)
 
 
-def _dask_backend(stack: contextlib.ExitStack, scheduler: str, data: Any) -> None:
-    """Make joblib run on the cluster for the rest of ``stack``: one client and one backend for every round.
-
-    The data is scattered to the workers once, when the backend is made; a backend per round would
-    scatter it again under the same key while the previous round's copy is being released.
-    """
-    from joblib import parallel_config
-
-    client = stack.enter_context(_dask_client(scheduler))
-    stack.enter_context(parallel_config(backend="dask", client=client, scatter=None if data is None else [data]))
-
-
-def _run_round(trial: Callable[..., TrialResult], configs: list[dict[str, Any]], seed: int, data: Any, n_jobs: int) -> list[TrialResult]:
-    from joblib import Parallel, delayed
-
-    return list(Parallel(n_jobs=n_jobs)(delayed(trial)(config, seed, data) for config in configs))
+def same_config(stored: dict[str, Any], config: dict[str, Any]) -> bool:
+    """Whether a recorded trial's config (values as text, e.g. read back from trials.csv) is ``config``."""
+    return set(stored) >= set(config) and all(str(stored[name]) == str(value) for name, value in config.items())
 
 
 def search(
@@ -300,6 +288,9 @@ def search(
     top_fraction: float = 0.25,
     shrink: float = 0.5,
     on_round: Callable[[int, dict[str, str]], None] | None = None,
+    on_trial: Callable[[TrialResult], None] | None = None,
+    finished: list[TrialResult] | None = None,
+    notice: Callable[[str], None] = lambda message: None,
 ) -> SearchResult:
     """Random search over ``space``, coarse to fine over ``rounds`` rounds; return every trial.
 
@@ -314,6 +305,11 @@ def search(
     shrink        the most a later round's range may keep of the previous one (0.5: half, in log units
                   for log ranges)
     on_round      called with ``(round, ranges)`` before each round (progress reporting)
+    on_trial      called with each trial's result as soon as it finishes (to record it at once)
+    finished      trials of an earlier, interrupted run of the same search: a trial with the same number,
+                  round and config is taken from there instead of being run again (the search is seeded,
+                  so it then continues exactly as the uninterrupted run would have)
+    notice        receives one-line notices (a Dask cluster that lost trials and gets them again)
     """
     if not space:
         raise ConfigError("search needs at least one hyperparameter to vary (e.g. learning-rate=log:1e-4:1e-1).")
@@ -323,22 +319,31 @@ def search(
     base = {**DEFAULTS, **(base or {})}
     results: list[TrialResult] = []
     ranges: list[dict[str, str]] = []
+    earlier = {t.trial: t for t in finished or []}
     with contextlib.ExitStack() as stack:
-        if scheduler:
-            _dask_backend(stack, scheduler, data)
-            n_jobs = -1  # as many trials at once as the cluster has worker threads
+        run = _runner(stack, scheduler, n_jobs, notice)
         for index, count in enumerate(counts, start=1):
             ranges.append(describe_space(space))
             if on_round is not None:
                 on_round(index, ranges[-1])
             sampled = sample_configs(space, np.random.default_rng([seed, index]), count)
             configs = [{**base, **_coerce(config)} for config in sampled]
-            round_results = _run_round(trial, configs, seed, data, n_jobs)
-            results += [replace(result, trial=len(results) + i, round=index) for i, result in enumerate(round_results)]
-            done = sorted((t for t in results if t.ok), key=_rank_key)
-            if index < len(counts) and done:
-                keep = max(2, math.ceil(top_fraction * len(done)))
-                space = narrow_space(space, [t.config for t in done[:keep]], shrink=shrink)
+            first = len(results)
+            done: list[TrialResult | None] = [None] * count
+            for position, config in enumerate(configs):
+                old = earlier.get(first + position)
+                if old is not None and old.round == index and same_config(old.config, config):
+                    done[position] = replace(old, config=config)
+            jobs = [(position, config) for position, config in enumerate(configs) if done[position] is None]
+            for position, result in run(trial, jobs, seed, data):
+                done[position] = replace(result, trial=first + position, round=index)
+                if on_trial is not None:
+                    on_trial(done[position])
+            results += done
+            ranked = sorted((t for t in results if t.ok), key=_rank_key)
+            if index < len(counts) and ranked:
+                keep = max(2, math.ceil(top_fraction * len(ranked)))
+                space = narrow_space(space, [t.config for t in ranked[:keep]], shrink=shrink)
     return SearchResult(results, ranges, base)
 
 
