@@ -25,6 +25,7 @@ from glassnet.cli.lab import lab
 from glassnet.cli.strategy import diagnose_command, search_command
 from glassnet.cli.train import train
 from glassnet.cli.use import datasets, evaluate, predict
+from glassnet.cli.words import cli_words
 from glassnet.errors import GlassnetError
 
 
@@ -76,7 +77,7 @@ class GlassnetGroup(click.Group):
         except (GlassnetError, OSError) as error:
             if ctx.meta.get("glassnet.debug"):
                 raise
-            message = str(error)
+            message = cli_words(str(error))  # library errors name Python parameters; the command line shows its flags
             if isinstance(error, OSError) and not isinstance(error, GlassnetError):
                 where = error.filename if error.filename is not None else "file system"
                 message = f"{where}: {error.strerror or error}"

@@ -41,13 +41,13 @@ def load_data(source: str, target: str | None = None, task: str = "auto", seed: 
     if task not in TASK_CHOICES:
         raise DataError(f"task expects one of {', '.join(TASK_CHOICES)}. Received: task={task!r}")
     if drop and (source in BUNDLED or Path(source).suffix.lower() != ".csv"):
-        raise DataError(f"--drop applies to CSV columns; {source!r} is not a CSV file.")
+        raise DataError(f"load_data(drop=...) applies to CSV columns; {source!r} is not a CSV file.")
     if source in BUNDLED:
         if target is not None:
-            raise DataError(f"--target applies to CSV files; the bundled set {source!r} has its own target.")
+            raise DataError(f"load_data(target=...) applies to CSV files; the bundled set {source!r} has its own target.")
         dataset = load_dataset(source, seed)
         if task == "regression":
-            raise DataError(f"The bundled set {source!r} is a classification set; --task regression needs a CSV or NPZ file.")
+            raise DataError(f"The bundled set {source!r} is a classification set; load_data(task='regression') needs a CSV or NPZ file.")
         return dataset
     path = Path(source)
     suffix = path.suffix.lower()
@@ -55,7 +55,7 @@ def load_data(source: str, target: str | None = None, task: str = "auto", seed: 
         raise DataError(f"Unknown data set {source!r}; expected one of {', '.join(BUNDLED)} or a path ending in .csv or .npz.")
     if suffix == ".npz":
         if target is not None:
-            raise DataError(f"{source}: --target applies to CSV files; an NPZ file holds arrays X and y.")
+            raise DataError(f"{source}: load_data(target=...) applies to CSV files; an NPZ file holds arrays X and y.")
         return load_npz(path, task)
     return load_csv(path, target, task, drop)
 
@@ -68,14 +68,14 @@ def check_column_names(names: Sequence[str], source: str | Path) -> None:
     """Refuse a column with an empty or made-up (``Unnamed: 0``) name: it is almost always a saved row index.
 
     Works on the header names alone, whatever parsed the file. The hint names the way out: name the
-    column, save without the index (pandas: ``to_csv(index=False)``), or leave it out with ``--drop``.
+    column, save without the index (pandas: ``to_csv(index=False)``), or leave it out with ``drop=``.
     """
     for position, name in enumerate(names, start=1):
         if not name.strip() or _UNNAMED.match(name.strip()):
             shown = "an empty name" if not name.strip() else f"the name {name.strip()!r}"
             raise DataError(
                 f"{source}: column {position} has {shown}, the mark of a saved row index (pandas writes one unless "
-                f"to_csv(index=False)); name it, or leave it out with --drop {name.strip() or chr(39) * 2} (Python: drop=[{name.strip()!r}])."
+                f"to_csv(index=False)); name it, or leave it out with load_data(drop=[{name.strip()!r}])."
             )
 
 
@@ -174,7 +174,7 @@ def _target_index(path: Path, header: list[str], target: str | None, drop: Seque
         raise DataError(f"{path}: has {len(kept)} column; expected at least one feature column and a target column.")
     name = kept[-1] if target is None else target
     if name not in kept:
-        raise DataError(f"{path}: no column named {name!r} for --target; the columns are {_list(kept)}.")
+        raise DataError(f"{path}: no column named {name!r} for load_data(target=...); the columns are {_list(kept)}.")
     return header.index(name)
 
 

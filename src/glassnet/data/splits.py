@@ -23,9 +23,9 @@ def parse_split(text: str) -> tuple[float, float, float]:
     try:
         parts = tuple(float(part) for part in text.split(","))
     except ValueError:
-        raise DataError(f"--split expects three fractions like 0.6,0.2,0.2. Received: {text!r}") from None
+        raise DataError(f"parse_split(text=...) expects three fractions like 0.6,0.2,0.2. Received: text={text!r}") from None
     if len(parts) != 3 or any(not (0 < part < 1) for part in parts) or abs(sum(parts) - 1.0) > 1e-6:
-        raise DataError(f"--split expects three fractions in (0, 1) that sum to 1. Received: {text!r}")
+        raise DataError(f"parse_split(text=...) expects three fractions in (0, 1) that sum to 1. Received: text={text!r}")
     return parts  # type: ignore[return-value]
 
 

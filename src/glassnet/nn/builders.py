@@ -153,8 +153,8 @@ def parse_layers(text: str) -> tuple[int, ...]:
     try:
         widths = tuple(int(part) for part in text.split(","))
     except ValueError:
-        raise ConfigError(f"--layers expects comma-separated positive integers like 64,32. Received: {text!r}") from None
+        raise ConfigError(f"parse_layers(text=...) expects comma-separated positive integers like 64,32. Received: text={text!r}") from None
     if any(width < 1 for width in widths):
-        raise ConfigError(f"--layers expects positive widths. Received: {text!r}")
+        raise ConfigError(f"parse_layers(text=...) expects positive widths. Received: text={text!r}")
     return widths
 

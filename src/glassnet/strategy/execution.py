@@ -72,14 +72,14 @@ def check_scheduler_address(address: str) -> None:
         from distributed.comm import parse_address
         from distributed.comm.registry import get_backend
     except ImportError:  # pragma: no cover - depends on the installation
-        raise ConfigError("--scheduler needs Dask: pip install 'glassnet[distributed]'.") from None
+        raise ConfigError("search(scheduler=...) needs Dask: pip install 'glassnet[distributed]'.") from None
     try:
         scheme, location = parse_address(address)
         get_backend(scheme)
     except ValueError as error:
-        raise ConfigError(f"--scheduler expects an address such as tcp://HOST:PORT. Received: {address!r} ({error})") from None
+        raise ConfigError(f"search(scheduler=...) expects an address such as tcp://HOST:PORT. Received: {address!r} ({error})") from None
     if not location:
-        raise ConfigError(f"--scheduler expects an address such as tcp://HOST:PORT. Received: {address!r}")
+        raise ConfigError(f"search(scheduler=...) expects an address such as tcp://HOST:PORT. Received: {address!r}")
 
 
 def dask_client(address: str) -> Any:
@@ -112,4 +112,4 @@ def on_dask(client: Any, trial: Trial, jobs: Jobs, seed: int, data: Any, attempt
         if attempt < attempts:
             notice(f"the Dask cluster lost {len(pending)} trial(s) (workers or their data gone); sending the data again (attempt {attempt + 1} of {attempts})")
     raise GlassnetError(f"The Dask cluster lost {len(pending)} trial(s) {attempts} times (workers or their data gone); "
-                        "the finished trials are kept. Check the cluster, then continue with --resume.")
+                        "the finished trials are kept. Check the cluster, then continue with search(resume=...).")

@@ -104,10 +104,10 @@ def parse_param(text: str) -> tuple[str, Distribution]:
     name, equals, spec = text.partition("=")
     name = name.strip().replace("-", "_")
     if not equals or not spec:
-        raise ConfigError(f"--param expects NAME=DISTRIBUTION, e.g. learning-rate=log:1e-4:1e-1. Received: {text!r}")
+        raise ConfigError(f"parse_param(text=...) expects NAME=DISTRIBUTION, e.g. learning-rate=log:1e-4:1e-1. Received: text={text!r}")
     if name not in HYPERPARAMETERS:
         known = ", ".join(sorted(n.replace("_", "-") for n in HYPERPARAMETERS))
-        raise ConfigError(f"Unknown hyperparameter {name.replace('_', '-')!r} in --param {text!r}; expected one of {known}.")
+        raise ConfigError(f"Unknown hyperparameter {name.replace('_', '-')!r} in parse_param(text=...): {text!r}; expected one of {known}.")
     distribution = parse_distribution(spec.strip(), HYPERPARAMETERS[name])
     if distribution.kind != "choice" and name not in NUMERIC:
         raise ConfigError(f"{name.replace('_', '-')} takes a list of values (choice:a|b|c), not a {distribution.kind} range. Received: {text!r}")
