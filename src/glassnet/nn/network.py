@@ -6,8 +6,10 @@ one layer at a time — and adds the L2 term. All arrays are batch-first: ``X (m
 logits ``(m, n_outputs)``.
 
 Parameters of all layers live in one flat array (``flat_parameters``), and each layer's ``params``
-entries are views into it; gradients likewise. Optimizers see the named views (``parameters()``);
-anything that needs the whole vector at once (gradient clipping, divergence snapshots) uses the flat one.
+entries are views into it; gradients likewise. ``parameters()`` and ``gradients()`` hand that layout over
+explicitly as :class:`~glassnet.optim.flat.FlatArrays` (the named views plus the flat vector), so an
+optimizer updates the whole vector at once; anything else that needs the whole vector (gradient
+clipping, divergence snapshots) uses the flat arrays directly.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from glassnet.errors import ConfigError, DataError
 from glassnet.nn import batchnorm, dropout  # noqa: F401  (registers BatchNorm and Dropout for layer_from_config)
 from glassnet.nn.layers import Dense, Layer, layer_from_config
 from glassnet.nn.losses import Loss, loss_from_config
+from glassnet.optim.flat import FlatArrays, layout_of
 from glassnet.serialization import serialize
 from glassnet.train.loop import fit
 
@@ -86,6 +89,7 @@ class Network:
         self.output_units: int | None = None
         self.flat_parameters = np.empty(0, dtype=self.dtype)
         self.flat_gradients = np.empty(0, dtype=self.dtype)
+        self._layout: tuple = ()
         self._l2_scratch: dict[tuple[int, ...], np.ndarray] = {}
 
     # ------------------------------------------------------------------ building
@@ -126,6 +130,7 @@ class Network:
                 layer.params[name] = view
                 layer.grads[name] = self.flat_gradients[offset : offset + size].reshape(value.shape)
                 offset += size
+        self._layout = layout_of(dict(self._named("params")))
 
     def _require_built(self) -> None:
         if not self.built:
@@ -137,14 +142,17 @@ class Network:
                 yield f"layers.{index}.{name}", value
 
     def parameters(self) -> dict[str, np.ndarray]:
-        """Trainable arrays by name (``"layers.0.W"``, ...), as views: changing them changes the network."""
+        """Trainable arrays by name (``"layers.0.W"``, ...), as views: changing them changes the network.
+
+        A :class:`~glassnet.optim.flat.FlatArrays`: its ``.flat`` is ``flat_parameters``, which the views tile.
+        """
         self._require_built()
-        return dict(self._named("params"))
+        return FlatArrays(self.flat_parameters, self._layout)
 
     def gradients(self) -> dict[str, np.ndarray]:
-        """Gradients from the last ``loss_and_gradients``, named like :meth:`parameters`."""
+        """Gradients from the last ``loss_and_gradients``, named like :meth:`parameters` (views of ``flat_gradients``)."""
         self._require_built()
-        return dict(self._named("grads"))
+        return FlatArrays(self.flat_gradients, self._layout)
 
     def buffers(self) -> dict[str, np.ndarray]:
         """Non-trainable state needed for inference (e.g. BatchNorm running statistics), by name."""

@@ -4,7 +4,8 @@
 
 v_t averages roughly the last 1/(1 − β) values (β = 0.9 → about 10). Starting from v₀ = 0 makes the
 early v_t too small; dividing by 1 − βᵗ removes that bias (at t = 1 the corrected value is θ₁ exactly).
-Works on floats and on arrays (element-wise).
+Works on floats and on arrays (element-wise). :func:`update_average` is the same step in place on an
+array, without temporaries: what the optimizers' moments use in their NumPy formulas.
 """
 
 from __future__ import annotations
@@ -14,6 +15,18 @@ from typing import Any
 import numpy as np
 
 from glassnet._validation import check_real
+
+
+def update_average(average: np.ndarray, value: np.ndarray, beta: float, scratch: np.ndarray) -> np.ndarray:
+    """``v ← β·v + (1 − β)·θ`` in place on ``average`` (any shape; ``value`` and ``scratch`` of the same shape).
+
+    ``scratch`` receives (1 − β)·θ; it may be ``value`` itself. The float operations are those of the
+    compiled optimizer kernels, in the same order, so both give the same bits. Returns ``average``.
+    """
+    average *= beta
+    np.multiply(value, 1.0 - beta, out=scratch)
+    average += scratch
+    return average
 
 
 class ExponentialMovingAverage:

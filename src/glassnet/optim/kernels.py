@@ -1,13 +1,20 @@
-"""Optional one-pass optimizer kernels, compiled with numba when it is installed (``pip install 'glassnet[fast]'``).
+"""One-pass optimizer kernels, compiled with numba (a core dependency), with the NumPy formulas as fallback.
 
 The NumPy update in :mod:`glassnet.optim.optimizers` makes 6–13 passes over every parameter (one per
 ufunc). At small batch sizes that costs more than the matrix products: Adam over 535k float32
-parameters takes ~1.4 ms in NumPy and ~0.3 ms here, in one loop that reads each value once.
+parameters takes ~1.2 ms in NumPy and ~0.3 ms here, in one loop that reads each value once.
 
-Each kernel performs *the same float operations in the same order* as the NumPy reference, with the
+Each kernel performs *the same float operations in the same order* as the NumPy formula, with the
 constants rounded to the array's dtype exactly as NumPy rounds a Python float operand, so the results
 are bit-for-bit identical (tests compare the two paths). ``error_model="numpy"`` drops Python's
 zero-division check from ``/`` so the loop vectorises; no fast-math, so IEEE semantics are kept.
+
+Each kernel restates its formula per element rather than calling
+:func:`glassnet.optim.averages.update_average`: that function is one NumPy pass per operation, which is
+exactly the cost the kernel exists to avoid.
+
+When numba cannot be imported, or a kernel cannot be compiled on this machine, :func:`kernel` returns
+None and the optimizers run their NumPy formulas (same numbers, slower); :data:`unavailable` says why.
 """
 
 from __future__ import annotations
@@ -16,15 +23,18 @@ from typing import Any, Callable
 
 import numpy as np
 
-try:  # numba is optional: without it, the NumPy reference path is used
+try:
     from numba import njit
-except ImportError:  # pragma: no cover - exercised when the extra is not installed
+except ImportError:  # pragma: no cover - exercised by the fallback test through monkeypatching
     njit = None
+
+#: why compiled kernels are not used (None while they are)
+unavailable: str | None = None if njit is not None else "numba is not installed"
 
 
 def available() -> bool:
-    """True when numba is importable, so :func:`kernel` can compile."""
-    return njit is not None
+    """True when numba is importable and no kernel has failed to compile."""
+    return njit is not None and unavailable is None
 
 
 def _momentum(param, grad, v, beta, one_minus_beta, lr):  # pragma: no cover - compiled
@@ -53,17 +63,48 @@ def _adam(param, grad, v, s, beta1, one_minus_beta1, beta2, one_minus_beta2, inv
         param[i] -= (vi / (np.sqrt(si * inverse_correction2) + epsilon)) * step
 
 
-_PYTHON_KERNELS: dict[str, Callable[..., None]] = {"momentum": _momentum, "rmsprop": _rmsprop, "adam": _adam}
+def _momentum_constants(optimizer: Any, lr: float, t: int) -> tuple[float, ...]:
+    return optimizer.beta, 1.0 - optimizer.beta, lr
+
+
+def _rmsprop_constants(optimizer: Any, lr: float, t: int) -> tuple[float, ...]:
+    return optimizer.beta, 1.0 - optimizer.beta, optimizer.epsilon, lr
+
+
+def _adam_constants(optimizer: Any, lr: float, t: int) -> tuple[float, ...]:
+    beta1, beta2 = optimizer.beta1, optimizer.beta2
+    return beta1, 1.0 - beta1, beta2, 1.0 - beta2, 1.0 / (1.0 - beta2**t), optimizer.epsilon, lr / (1.0 - beta1**t)
+
+
+#: name -> (the loop, its number of array operands, the scalar constants it takes for an optimizer, α and t)
+_KERNELS: dict[str, tuple[Callable[..., None], int, Callable[..., tuple[float, ...]]]] = {
+    "momentum": (_momentum, 3, _momentum_constants),
+    "rmsprop": (_rmsprop, 3, _rmsprop_constants),
+    "adam": (_adam, 4, _adam_constants),
+}
 _COMPILED: dict[str, Callable[..., None]] = {}
 
 
-def kernel(name: str) -> Callable[..., None]:
-    """The compiled kernel ``"momentum"``, ``"rmsprop"`` or ``"adam"`` (compiled on first use, cached on disk)."""
+def _signatures(arrays: int, scalars: int) -> list[str]:
+    """float32 and float64 signatures, so both compile up front (a failure shows here, not mid-training)."""
+    return [f"void({', '.join([f'{kind}[::1]'] * arrays + [kind] * scalars)})" for kind in ("float32", "float64")]
+
+
+def kernel(name: str) -> Callable[..., None] | None:
+    """The compiled kernel ``"momentum"``, ``"rmsprop"`` or ``"adam"`` (compiled on first use, cached on disk),
+    or None when numba is missing or cannot compile here."""
+    global unavailable
     compiled = _COMPILED.get(name)
     if compiled is None:
-        if njit is None:
-            raise RuntimeError("numba is not installed; install the extra: pip install 'glassnet[fast]'")
-        compiled = _COMPILED[name] = njit(error_model="numpy", cache=True, nogil=True)(_PYTHON_KERNELS[name])
+        if not available():
+            return None
+        loop, arrays, _ = _KERNELS[name]
+        try:
+            compiled = njit(_signatures(arrays, loop.__code__.co_argcount - arrays), error_model="numpy", cache=True, nogil=True)(loop)
+        except Exception as error:  # noqa: BLE001 - any compiler failure means: use the NumPy formulas
+            unavailable = f"numba could not compile the {name} kernel ({type(error).__name__}: {error})"
+            return None
+        _COMPILED[name] = compiled
     return compiled
 
 
@@ -74,6 +115,18 @@ def usable(*arrays: np.ndarray) -> bool:
         array.ndim == 1 and array.flags.c_contiguous and array.dtype == first.dtype and array.shape == first.shape
         for array in arrays
     ) and first.dtype in (np.float32, np.float64)
+
+
+def run(name: str, optimizer: Any, param: np.ndarray, grad: np.ndarray, moments: list[np.ndarray], lr: float, t: int) -> bool:
+    """Apply ``optimizer``'s update with kernel ``name`` in one pass, if it is compiled and the operands fit;
+    return False (having changed nothing) otherwise."""
+    if not usable(param, grad, *moments):
+        return False
+    compiled = kernel(name)
+    if compiled is None:
+        return False
+    compiled(param, grad, *moments, *constants(param.dtype, *_KERNELS[name][2](optimizer, lr, t)))
+    return True
 
 
 def constants(dtype: np.dtype, *values: float) -> list[Any]:
