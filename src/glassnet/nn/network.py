@@ -117,20 +117,14 @@ class Network:
 
     def _flatten(self) -> None:
         """Move every parameter and gradient into one flat array each; layers keep views into them."""
-        named = list(self._named("params"))
-        total = sum(value.size for _, value in named)
-        self.flat_parameters = np.empty(total, dtype=self.dtype)
-        self.flat_gradients = np.zeros(total, dtype=self.dtype)
-        offset = 0
-        for layer in self.layers:
-            for name, value in list(layer.params.items()):
-                size = value.size
-                view = self.flat_parameters[offset : offset + size].reshape(value.shape)
-                view[...] = value
-                layer.params[name] = view
-                layer.grads[name] = self.flat_gradients[offset : offset + size].reshape(value.shape)
-                offset += size
         self._layout = layout_of(dict(self._named("params")))
+        values = [value.reshape(-1) for _, value in self._named("params")]
+        self.flat_parameters = np.concatenate(values) if values else np.empty(0, dtype=self.dtype)
+        self.flat_gradients = np.zeros_like(self.flat_parameters)
+        params, grads = FlatArrays(self.flat_parameters, self._layout), FlatArrays(self.flat_gradients, self._layout)
+        for index, layer in enumerate(self.layers):
+            for name in layer.params:
+                layer.params[name], layer.grads[name] = params[f"layers.{index}.{name}"], grads[f"layers.{index}.{name}"]
 
     def _require_built(self) -> None:
         if not self.built:
