@@ -22,7 +22,7 @@ from glassnet import defaults
 from glassnet._validation import check_real
 from glassnet.errors import ConfigError, DataError
 from glassnet.nn import batchnorm, dropout  # noqa: F401  (registers BatchNorm and Dropout for layer_from_config)
-from glassnet.nn.layers import Dense, Layer, layer_from_config
+from glassnet.nn.layers import Dense, Layer, fuse_stages, layer_from_config
 from glassnet.nn.losses import Loss, loss_from_config
 from glassnet.optim.flat import FlatArrays, layout_of
 from glassnet.serialization import serialize
@@ -57,14 +57,8 @@ class Network:
     weight initialisation, mini-batch shuffling and dropout masks.
     """
 
-    def __init__(
-        self,
-        layers: Sequence[Layer],
-        loss: Loss,
-        l2: float = 0.0,
-        seed: int | None = None,
-        dtype: str = "float32",
-    ) -> None:
+    def __init__(self, layers: Sequence[Layer], loss: Loss, l2: float = 0.0, seed: int | None = None,
+                 dtype: str = "float32") -> None:
         layers = list(layers)
         if not layers:
             raise ConfigError("Network(layers=...) expects at least one layer. Received: layers=[]")
@@ -90,6 +84,9 @@ class Network:
         self.flat_parameters = np.empty(0, dtype=self.dtype)
         self.flat_gradients = np.empty(0, dtype=self.dtype)
         self._layout: tuple = ()
+        self._stages: list = []
+        #: train through fused stages (Dense+ReLU in one pass each way, same numbers); False: layer by layer
+        self.fused = True
         self._l2_scratch: dict[tuple[int, ...], np.ndarray] = {}
 
     # ------------------------------------------------------------------ building
@@ -113,6 +110,7 @@ class Network:
         self.loss.check_outputs(units)
         self.input_units, self.output_units = int(input_units), units
         self._flatten()
+        self._stages = fuse_stages(self.layers)
         return self
 
     def _flatten(self) -> None:
@@ -198,8 +196,8 @@ class Network:
     # ------------------------------------------------------------------ forward / backward
     def _forward(self, X: np.ndarray, training: bool) -> np.ndarray:
         out = X
-        for layer in self.layers:
-            out = layer.forward(out, training)
+        for stage in self._stages if training and self.fused else self.layers:
+            out = stage.forward(out, training)
         return out
 
     def forward(self, X: Any, training: bool = False) -> np.ndarray:
@@ -209,8 +207,8 @@ class Network:
         return out.copy() if training else out
 
     def _backward(self, dout: np.ndarray) -> None:
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+        for stage in reversed(self._stages if self.fused else self.layers):
+            dout = stage.backward(dout)
 
     def _train_step(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Forward in training mode, cost, backward and L2 on prepared arrays; returns (cost, logits).

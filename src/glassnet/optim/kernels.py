@@ -93,14 +93,23 @@ def _signatures(arrays: int, scalars: int) -> list[str]:
 def kernel(name: str) -> Callable[..., None] | None:
     """The compiled kernel ``"momentum"``, ``"rmsprop"`` or ``"adam"`` (compiled on first use, cached on disk),
     or None when numba is missing or cannot compile here."""
+    loop, arrays, _ = _KERNELS[name]
+    return compile_loop(name, loop, _signatures(arrays, loop.__code__.co_argcount - arrays))
+
+
+def compile_loop(name: str, loop: Callable[..., Any], signatures: list[str]) -> Callable[..., Any] | None:
+    """``loop`` compiled by numba for ``signatures`` (once, then cached in memory and on disk), or None when
+    numba is missing or fails to compile it — the one place that decides between compiled and NumPy code.
+
+    ``error_model="numpy"`` lets a division vectorise (no zero-division check); no fast-math.
+    """
     global unavailable
     compiled = _COMPILED.get(name)
     if compiled is None:
         if not available():
             return None
-        loop, arrays, _ = _KERNELS[name]
         try:
-            compiled = njit(_signatures(arrays, loop.__code__.co_argcount - arrays), error_model="numpy", cache=True, nogil=True)(loop)
+            compiled = njit(signatures, error_model="numpy", cache=True, nogil=True)(loop)
         except Exception as error:  # noqa: BLE001 - any compiler failure means: use the NumPy formulas
             unavailable = f"numba could not compile the {name} kernel ({type(error).__name__}: {error})"
             return None
