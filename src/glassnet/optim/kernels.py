@@ -23,17 +23,22 @@ from typing import Any, Callable
 
 import numpy as np
 
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - exercised by the fallback test through monkeypatching
-    njit = None
-
+_NOT_LOADED: Any = object()
+#: numba's ``njit`` once imported (numba is imported on first use: it takes about a second), None without numba
+njit: Any = _NOT_LOADED
 #: why compiled kernels are not used (None while they are)
-unavailable: str | None = None if njit is not None else "numba is not installed"
+unavailable: str | None = None
 
 
 def available() -> bool:
     """True when numba is importable and no kernel has failed to compile."""
+    global njit, unavailable
+    if njit is _NOT_LOADED:
+        try:
+            from numba import njit as loaded  # a heavy library, imported only when training needs it
+        except ImportError:
+            loaded, unavailable = None, "numba is not installed"
+        njit = loaded
     return njit is not None and unavailable is None
 
 
