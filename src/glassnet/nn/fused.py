@@ -59,7 +59,7 @@ def _shift_rows(logits, labels, shifted, picked):  # pragma: no cover - compiled
                 row_max = value
         for j in range(logits.shape[1]):
             shifted[i, j] = logits[i, j] - row_max  # s = z − max(z)
-        picked[i] = shifted[i, labels[i]]  # s_y
+        picked[i] = shifted[i, min(max(labels[i], 0), logits.shape[1] - 1)]  # s_y (a label out of range is clipped)
 
 
 def _normalise_rows(probabilities, sums, losses, picked):  # pragma: no cover - compiled
@@ -73,7 +73,8 @@ def _softmax_gradient(probabilities, labels, scale, one, grad):  # pragma: no co
     for i in range(probabilities.shape[0]):
         for j in range(probabilities.shape[1]):
             grad[i, j] = probabilities[i, j] * scale
-        grad[i, labels[i]] = (probabilities[i, labels[i]] - one) * scale  # (p − onehot(y)) / m
+        label = min(max(labels[i], 0), probabilities.shape[1] - 1)
+        grad[i, label] = (probabilities[i, label] - one) * scale  # (p − onehot(y)) / m
 
 
 _FLOATS = ("float32", "float64")
@@ -89,20 +90,23 @@ _LOOPS = {"bias_relu": _bias_relu, "relu_backward_bias": _relu_backward_bias, "s
 
 
 def compiled(name: str, *arrays: np.ndarray) -> Any:
-    """The compiled loop ``name`` when every array operand fits it (C-contiguous, float32/float64 of one
-    dtype besides integer labels), else None: the caller runs its NumPy code."""
+    """The compiled loop ``name``, or None when numba cannot provide it or an operand does not fit it; the
+    caller then runs its NumPy code. ``arrays`` are the operands that may come from outside the step's own
+    buffers (which are always C-contiguous, in the network's dtype): each must be C-contiguous and of the
+    first one's dtype, float32 or float64 (integer labels: int64).
+    """
     dtype = arrays[0].dtype
+    if dtype != np.float32 and dtype != np.float64:
+        return None
     for array in arrays:
         if not array.flags.c_contiguous or (array.dtype != dtype and array.dtype != np.int64):
             return None
-    if dtype not in (np.float32, np.float64):
-        return None
     return compile_loop(name, _LOOPS[name], _SIGNATURES[name])
 
 
 def bias_relu(z: np.ndarray, b: np.ndarray, mask: np.ndarray, a: np.ndarray) -> None:
     """``mask = [Z + b > 0]`` (1.0/0.0) and ``A = (Z + b) ⊙ mask`` for ``Z (m, n)``, ``b (n,)``; may change ``z``."""
-    loop = compiled("bias_relu", z, b, mask, a)
+    loop = compiled("bias_relu", z)
     if loop is not None:
         loop(z, b, mask, a)
         return
@@ -114,7 +118,7 @@ def bias_relu(z: np.ndarray, b: np.ndarray, mask: np.ndarray, a: np.ndarray) -> 
 
 def relu_backward_bias(da: np.ndarray, mask: np.ndarray, dz: np.ndarray, db: np.ndarray) -> None:
     """``dZ = dA ⊙ mask`` and ``db = Σ_rows dZ`` for ``dA, mask (m, n)``; writes ``dz`` and ``db``."""
-    loop = compiled("relu_backward_bias", da, mask, dz, db)
+    loop = compiled("relu_backward_bias", mask, da)
     if loop is not None:
         loop(da, mask, dz, db)
         return
@@ -123,8 +127,11 @@ def relu_backward_bias(da: np.ndarray, mask: np.ndarray, dz: np.ndarray, db: np.
 
 
 def shift_rows(logits: np.ndarray, labels: np.ndarray, shifted: np.ndarray, picked: np.ndarray) -> bool:
-    """``s = z − max(z)`` per row into ``shifted (m, k)`` and ``s_y`` into ``picked (m,)``; False when not compiled."""
-    loop = compiled("shift_rows", logits, labels, shifted, picked)
+    """``s = z − max(z)`` per row into ``shifted (m, k)`` and ``s_y`` into ``picked (m,)``; False when not compiled.
+
+    Labels outside 0..k−1 are clipped into it, as the reference's ``take(mode="clip")`` does.
+    """
+    loop = compiled("shift_rows", shifted, logits, labels) if labels.dtype == np.int64 else None
     if loop is not None:
         loop(logits, labels, shifted, picked)
     return loop is not None
@@ -132,16 +139,16 @@ def shift_rows(logits: np.ndarray, labels: np.ndarray, shifted: np.ndarray, pick
 
 def normalise_rows(probabilities: np.ndarray, sums: np.ndarray, losses: np.ndarray, picked: np.ndarray) -> bool:
     """``ℓ −= s_y`` and ``p = e^s / Σ e^s`` per row, in place; False when not compiled."""
-    loop = compiled("normalise_rows", probabilities, sums, losses, picked)
+    loop = compiled("normalise_rows", probabilities)
     if loop is not None:
         loop(probabilities, sums, losses, picked)
     return loop is not None
 
 
 def softmax_gradient(probabilities: np.ndarray, labels: np.ndarray, scale: float, grad: np.ndarray) -> bool:
-    """``grad = (p − onehot(y))·scale``; False (nothing written) when not compiled."""
-    loop = compiled("softmax_gradient", probabilities, labels, grad)
+    """``grad = (p − onehot(y))·scale``; False (nothing written) when not compiled. ``scale`` and 1 are rounded
+    to the dtype on the call, as NumPy rounds a Python scalar operand."""
+    loop = compiled("softmax_gradient", probabilities, labels) if labels.dtype == np.int64 else None
     if loop is not None:
-        kind = probabilities.dtype.type
-        loop(probabilities, labels, kind(scale), kind(1.0), grad)
+        loop(probabilities, labels, scale, 1.0, grad)
     return loop is not None
