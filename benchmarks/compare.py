@@ -238,7 +238,8 @@ def finish(report: dict[str, Any], notes: list[str], args: argparse.Namespace) -
         print(f"note: {note}")
     print("\nnoise verdict: " + ("the measurements look trustworthy (spread ≤ 10%, no other load, nothing beats the floor)"
                                  if trustworthy else "TOO NOISY TO TRUST —\n  " + "\n  ".join(reasons)))
-    print("\ngoals of the speed issue, from this run:\n  " + "\n  ".join(report["goals"] or ["(none measured)"]))
+    caveat = "" if trustworthy else " (the measurements are NOT trustworthy, see above)"
+    print(f"\ngoals of the speed issue, from this run{caveat}:\n  " + "\n  ".join(report["goals"] or ["(none measured)"]))
 
 
 if __name__ == "__main__":
