@@ -66,14 +66,16 @@ def _views(flat: np.ndarray, layout: Layout) -> dict[str, np.ndarray]:
 
 def flat_operands(params: dict, grads: dict, state: dict, moments: tuple[str, ...]) -> tuple | None:
     """``(param, grad, [moment, ...])`` as the flat vectors, when all of them are :class:`FlatArrays` in one layout
-    and one dtype; otherwise None (take the per-parameter path)."""
-    arrays = [params, grads, *(state[moment] for moment in moments)]
-    if not all(isinstance(array, FlatArrays) for array in arrays):
+    and one dtype; otherwise None (take the per-parameter path). Runs every step, so it is a plain loop."""
+    if type(params) is not FlatArrays:
         return None
     layout, dtype = params.layout, params.flat.dtype
-    if any((array.layout is not layout and array.layout != layout) or array.flat.dtype != dtype for array in arrays):
-        return None
-    return params.flat, grads.flat, [array.flat for array in arrays[2:]]
+    vectors = []
+    for array in (grads, *[state[moment] for moment in moments]):
+        if type(array) is not FlatArrays or (array.layout is not layout and array.layout != layout) or array.flat.dtype != dtype:
+            return None
+        vectors.append(array.flat)
+    return params.flat, vectors[0], vectors[1:]
 
 
 def per_parameter_operands(params: dict, grads: dict, state: dict, moments: tuple[str, ...]) -> Iterator[tuple]:

@@ -46,7 +46,8 @@ def step_threads(layers: Sequence[Any], batch_size: int) -> int | None:
 def blas_threads(threads: int | None) -> Iterator[None]:
     """Within the block, BLAS uses ``threads`` threads (None: leave it as it is); restored on exit.
 
-    Finding the loaded BLAS libraries takes about a millisecond, so this wraps a whole run, not a step.
+    Finding the loaded BLAS libraries takes a millisecond or two, so this wraps a whole run, not a step
+    (and is not cached: a library loaded since the last run must be limited too).
     """
     if threads is None:
         yield
