@@ -9,11 +9,16 @@ single-threaded). A single-threaded product never waits for a second core, so a 
 by no more than the share of the core the other processes take.
 
 The rule: a step whose largest product has fewer than :data:`THREADED_PRODUCT_MACS` multiply-adds runs
-single-threaded; larger steps keep the library's thread count, where a product lasts long enough that
-threads pay (on the development machine's 2 cores, a 784×512 layer at batch 128 and above). The products
-of one step of a multilayer perceptron are within an order of magnitude of each other, so the choice is
-made once per step size rather than per product (which would cost a call per product in the hot loop).
-The thread count is set for the training run and put back afterwards; inference keeps the default.
+single-threaded; larger steps keep the library's thread count, where a product lasts long enough that a
+wait for a core costs a small part of it. Measured on the 2-core development machine beside one
+CPU-bound process: a 784×512 layer at batch 128 (51 million multiply-adds per product) trained 3–6×
+slower with two threads than alone, at batch 512 (205 million) 1.0–1.5× — hence the threshold between
+them (``benchmarks/compare.py --scenarios load`` measures it). The products of one step of a multilayer
+perceptron are within an order of magnitude of each other, so the choice is made once per step size
+rather than per product (which would cost a call per product in the hot loop). The thread count is set
+for the training run and put back afterwards; inference keeps the default. The count is a function of
+the network and the batch size only, never of the machine's load: OpenBLAS's results depend (in the
+last bit) on its thread count, and the same run must give the same weights.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any, Iterator, Sequence
 from threadpoolctl import threadpool_limits
 
 #: a step whose largest matrix product has fewer multiply-adds than this runs with one BLAS thread
-THREADED_PRODUCT_MACS = 2**25  # ≈ 33.5 million: 128 × 512 × 512; see benchmarks/compare.py --scenarios load
+THREADED_PRODUCT_MACS = 2**27  # ≈ 134 million: between batch 128 and 512 of a 784×512 layer
 
 
 def largest_product(layers: Sequence[Any], batch_size: int) -> int:
