@@ -190,7 +190,7 @@ class SoftmaxCrossEntropy(Loss):
         if weights is not None:
             losses *= weights[:, 0]
         self._cache = (probabilities, y, weights, total)
-        return float(losses.sum() / total)
+        return float(np.add.reduce(losses) / total)  # the sum, without the wrapper of ndarray.sum
 
     def _shift_rows(self, logits: np.ndarray, y: np.ndarray, shifted: np.ndarray, picked: np.ndarray) -> None:
         """NumPy reference of :func:`glassnet.nn.fused.shift_rows`: ``s = z − max(z)`` and ``s_y``.
