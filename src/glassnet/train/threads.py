@@ -11,9 +11,11 @@ by no more than the share of the core the other processes take.
 The rule: a step whose largest product has fewer than :data:`THREADED_PRODUCT_MACS` multiply-adds runs
 single-threaded; larger steps keep the library's thread count, where a product lasts long enough that a
 wait for a core costs a small part of it. Measured on the 2-core development machine beside one
-CPU-bound process: a 784×512 layer at batch 128 (51 million multiply-adds per product) trained 3–6×
-slower with two threads than alone, at batch 512 (205 million) 1.0–1.5× — hence the threshold between
-them (``benchmarks/compare.py --scenarios load`` measures it). The products of one step of a multilayer
+CPU-bound process (``benchmarks/compare.py --scenarios load``): the 784-512-256-10 network trained
+4.0× slower with two threads than quietly at batch 32 and 3.3× at batch 128 (51 million multiply-adds
+per product), but 1.8× at batch 512 (205 million), within the fair share of 2× — hence the threshold
+between them. On a quiet machine two threads were 25% and 59% faster at batch 32 and 128: the rule
+trades that peak for steadiness. The products of one step of a multilayer
 perceptron are within an order of magnitude of each other, so the choice is made once per step size
 rather than per product (which would cost a call per product in the hot loop). The thread count is set
 for the training run and put back afterwards; inference keeps the default. The count is a function of
