@@ -129,7 +129,8 @@ def relu_backward_bias(da: np.ndarray, mask: np.ndarray, dz: np.ndarray, db: np.
 def shift_rows(logits: np.ndarray, labels: np.ndarray, shifted: np.ndarray, picked: np.ndarray) -> bool:
     """``s = z − max(z)`` per row into ``shifted (m, k)`` and ``s_y`` into ``picked (m,)``; False when not compiled.
 
-    Labels outside 0..k−1 are clipped into it, as the reference's ``take(mode="clip")`` does.
+    A label outside 0..k−1 (``prepare_targets`` lets none through) is clipped into the row, so no memory
+    outside the arrays is read.
     """
     loop = compiled("shift_rows", shifted, logits, labels) if labels.dtype == np.int64 else None
     if loop is not None:
