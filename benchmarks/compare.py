@@ -1,20 +1,30 @@
-"""glassnet against PyTorch (CPU), scikit-learn's MLPClassifier and the GEMM floor, in one run.
+"""glassnet against PyTorch (CPU), scikit-learn's MLPClassifier and the hardware floor, in one run.
 
 Usage (from the repository root; PyTorch only for this script: ``pip install torch==2.13.0``)::
 
-    python benchmarks/compare.py                 # the full benchmark (about 15–30 minutes on 2 cores)
-    python benchmarks/compare.py --quick         # fewer samples, one repeat: a quick look
-    python benchmarks/compare.py --scenarios small --repeats 5
+    python benchmarks/compare.py                 # everything; prints its time estimate before it starts
+    python benchmarks/compare.py --quick         # fewer samples, one round: a quick look
+    python benchmarks/compare.py --scenarios small --repeats 5 --out small.json
 
 Each (implementation, scenario, batch size) is trained in its own subprocess (``worker.py``), and
 the runs are interleaved — A B C A B C — so slow phases of a noisy machine hit every implementation
 alike; the table reports medians, and only the ratios between numbers of the same run are meaningful.
 Before timing, one step of glassnet and PyTorch from the same weights must agree (``agreement.py``).
 
-The machine's ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` are removed from the workers' environment
-so OpenBLAS picks its kernel for the real CPU (``--keep-openblas-env`` keeps them); the kernel that was
-active is reported, as threadpoolctl sees it. Results are printed as a Markdown table and written as
-JSON under ``benchmarks/results/``.
+The **floor** of a case is the time of one step's matrix products (at the faster of one BLAS thread and
+the library's count) plus one read and one write of the parameters, gradients and Adam's moments at the
+memory bandwidth measured on arrays of that size. The **load** scenario trains beside CPU-bound competitor
+processes and reports the slowdown against a quiet run made in the same round.
+
+The run ends with a **noise verdict**: it says the numbers are too noisy to trust when the rounds of a
+case differ by more than 10%, when other processes used more than 10% of the machine's CPU during a
+timed run (measured from ``/proc/stat``), or when anything beats the floor. Then the goals of the speed
+issue, met or not, computed from this run's numbers.
+
+``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` are removed from the workers' environment so OpenBLAS picks
+its kernel for the real CPU (``--keep-openblas-env`` keeps them); the kernel that was active is reported
+as threadpoolctl sees it. Results go to a JSON file outside the source tree (``--out``; by default under
+``~/.cache/glassnet/benchmarks/``).
 """
 
 from __future__ import annotations
@@ -25,67 +35,63 @@ import importlib.util
 import json
 import os
 import platform
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-IMPLEMENTATIONS = ("glassnet", "glassnet-numpy", "torch", "torch-fused", "torch-fused-ftz", "sklearn", "floor")
-TORCH_IMPLEMENTATIONS = ("torch", "torch-fused", "torch-fused-ftz")
-LABELS = {
-    "glassnet": "glassnet",
-    "glassnet-numpy": "glassnet, NumPy optimizer step",
-    "torch": "PyTorch eager, default Adam",
-    "torch-fused": "PyTorch, fused Adam",
-    "torch-fused-ftz": "PyTorch, fused Adam + flush denormals",
-    "sklearn": "scikit-learn MLPClassifier",
-    "floor": "GEMM floor (matrix products only)",
-}
+sys.path.insert(0, str(HERE))
+import report as reporting  # noqa: E402
+from measure import busy_processes, estimate_seconds, run_worker  # noqa: E402
+
 REMOVED_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scenarios", default="big,small,regularised", help="comma-separated: big, small, regularised")
-    parser.add_argument("--impls", default=",".join(IMPLEMENTATIONS), help="comma-separated implementations")
+    parser.add_argument("--scenarios", default="big,small,regularised,load", help="comma-separated: big, small, regularised, load")
+    parser.add_argument("--impls", default=",".join(reporting.IMPLEMENTATIONS), help="comma-separated implementations")
     parser.add_argument("--batch-sizes", default="32,128,512", help="batch sizes of big and regularised")
     parser.add_argument("--samples", type=int, default=60_000, help="rows of synthetic data (big, regularised)")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs of big and regularised")
+    parser.add_argument("--epochs", type=int, default=1, help="epochs of big and regularised")
     parser.add_argument("--small-epochs", type=int, default=50, help="epochs of small (digits, batch 32)")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds; the table shows medians")
+    parser.add_argument("--load-impls", default="glassnet,torch,torch-fused-ftz", help="implementations of the load scenario")
+    parser.add_argument("--load-batch-sizes", default="32,512", help="batch sizes of the load scenario (big network)")
+    parser.add_argument("--load-samples", type=int, default=20_000, help="rows of the load scenario (1 epoch)")
+    parser.add_argument("--competitors", type=int, default=max(1, (os.cpu_count() or 2) // 2),
+                        help="CPU-bound processes beside training in the load scenario (default: half the CPUs)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true", help="6,000 samples, 1 epoch (small: 5), 1 repeat")
-    parser.add_argument("--output", type=Path, default=None, help="JSON file (default benchmarks/results/<time>.json)")
+    parser.add_argument("--quick", action="store_true", help="6,000 samples (load: 4,000), small: 5 epochs, 1 round")
+    parser.add_argument("--out", "--output", dest="output", type=Path, default=None,
+                        help="JSON file (default ~/.cache/glassnet/benchmarks/<time>.json)")
     parser.add_argument("--keep-openblas-env", action="store_true", help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for every library (OpenBLAS, OpenMP, PyTorch); default: each library's own choice")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed for one worker run")
     args = parser.parse_args(argv)
     if args.quick:
-        args.samples, args.epochs, args.small_epochs, args.repeats = 6000, 1, 5, 1
+        args.samples, args.epochs, args.small_epochs, args.repeats, args.load_samples = 6000, 1, 5, 1, 4000
     return args
 
 
 def plan(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[str]]:
     """Worker specs in run order (round by round, implementations interleaved) and notes on what was skipped."""
-    impls, notes = [name for name in args.impls.split(",") if name], []
-    unknown = sorted(set(impls) - set(IMPLEMENTATIONS))
-    if unknown:
-        raise SystemExit(f"Unknown implementation(s) {unknown}; expected some of {', '.join(IMPLEMENTATIONS)}.")
-    if importlib.util.find_spec("torch") is None and any(name in TORCH_IMPLEMENTATIONS for name in impls):
-        impls = [name for name in impls if name not in TORCH_IMPLEMENTATIONS]
-        notes.append("PyTorch is not installed: its rows are skipped (pip install torch==2.13.0 for the CPU build).")
+    notes: list[str] = []
+    impls, load_impls = _names(args.impls), _names(args.load_impls)
+    if importlib.util.find_spec("torch") is None:
+        if any(name in reporting.TORCH_IMPLEMENTATIONS for name in impls + load_impls):
+            notes.append("PyTorch is not installed: its rows are skipped (pip install torch==2.13.0 for the CPU build).")
+        impls = [name for name in impls if name not in reporting.TORCH_IMPLEMENTATIONS]
+        load_impls = [name for name in load_impls if name not in reporting.TORCH_IMPLEMENTATIONS]
     scenarios = [name for name in args.scenarios.split(",") if name]
-    if "regularised" in scenarios and not _glassnet_has_regularisation():
-        scenarios.remove("regularised")
-        notes.append("regularised skipped: this glassnet has no Dropout/BatchNorm layers yet.")
     batch_sizes = [int(size) for size in args.batch_sizes.split(",") if size]
     specs = []
     for repeat in range(args.repeats):
         for scenario in scenarios:
+            if scenario == "load":
+                specs += _load_specs(args, load_impls, repeat)
+                continue
             for batch in [32] if scenario == "small" else batch_sizes:
                 for impl in impls:
                     if impl == "sklearn" and scenario == "regularised":
@@ -98,11 +104,23 @@ def plan(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[str]]:
     return specs, notes
 
 
-def _glassnet_has_regularisation() -> bool:
-    sys.path.insert(0, str(HERE.parent / "src"))
-    import glassnet
+def _names(text: str) -> list[str]:
+    names = [name for name in text.split(",") if name]
+    unknown = sorted(set(names) - set(reporting.IMPLEMENTATIONS))
+    if unknown:
+        raise SystemExit(f"Unknown implementation(s) {unknown}; expected some of {', '.join(reporting.IMPLEMENTATIONS)}.")
+    return names
 
-    return hasattr(glassnet, "Dropout") and hasattr(glassnet, "BatchNorm")
+
+def _load_specs(args: argparse.Namespace, impls: list[str], repeat: int) -> list[dict[str, Any]]:
+    """A quiet and a busy run of each implementation and batch size, side by side in the same round."""
+    specs = []
+    for batch in [int(size) for size in args.load_batch_sizes.split(",") if size]:
+        for impl in impls:
+            for competitors, label in ((0, "load-quiet"), (args.competitors, "load-busy")):
+                specs.append({"impl": impl, "scenario": "big", "label": label, "competitors": competitors, "batch_size": batch,
+                              "repeat": repeat, "seed": args.seed, "epochs": 1, "samples": args.load_samples})
+    return specs
 
 
 def worker_environment(keep_openblas: bool, threads: int | None) -> tuple[dict[str, str], dict[str, str]]:
@@ -117,18 +135,9 @@ def worker_environment(keep_openblas: bool, threads: int | None) -> tuple[dict[s
     return environment, removed
 
 
-def run_worker(spec: dict[str, Any], environment: dict[str, str], timeout: float) -> dict[str, Any]:
-    command = [sys.executable, str(HERE / "worker.py"), json.dumps(spec)]
-    try:
-        completed = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return {**spec, "error": f"timed out after {timeout:g} s"}
-    if completed.returncode != 0:
-        return {**spec, "error": completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else "failed"}
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
 def run_agreement(environment: dict[str, str]) -> dict[str, Any]:
+    import subprocess
+
     completed = subprocess.run([sys.executable, str(HERE / "agreement.py")], env=environment, capture_output=True,
                                text=True, check=False)
     if not completed.stdout.strip():
@@ -136,62 +145,9 @@ def run_agreement(environment: dict[str, str]) -> dict[str, Any]:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
-    """``summary[scenario][impl][batch]`` = median samples/s, the runs behind it, peak memory and dtype."""
-    summary: dict[str, dict[str, dict[str, Any]]] = {}
-    for run in runs:
-        if "samples_per_second" not in run:
-            continue
-        cell = summary.setdefault(run["scenario"], {}).setdefault(run["impl"], {}).setdefault(
-            str(run["batch_size"]), {"runs": [], "peak_rss_mb": 0.0, "dtype": run.get("dtype")})
-        cell["runs"].append(run["samples_per_second"])
-        cell["peak_rss_mb"] = max(cell["peak_rss_mb"], run["peak_rss_mb"])
-    for scenario in summary.values():
-        for cells in scenario.values():
-            for cell in cells.values():
-                cell["median"] = statistics.median(cell["runs"])
-    return summary
-
-
-def ratios(summary: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, dict[str, float]]]:
-    """glassnet's median divided by each peer's median, per scenario and batch size."""
-    result: dict[str, dict[str, dict[str, float]]] = {}
-    for scenario, impls in summary.items():
-        ours = impls.get("glassnet", {})
-        peers = {name: cells for name, cells in impls.items() if name != "glassnet"}
-        torch_rows = [impls[name] for name in TORCH_IMPLEMENTATIONS if name in impls]
-        for batch, cell in ours.items():
-            row = result.setdefault(scenario, {})
-            for name, cells in peers.items():
-                if batch in cells:
-                    row.setdefault(name, {})[batch] = cell["median"] / cells[batch]["median"]
-            fastest = [cells[batch]["median"] for cells in torch_rows if batch in cells]
-            if fastest:
-                row.setdefault("fastest PyTorch", {})[batch] = cell["median"] / max(fastest)
-    return result
-
-
-def format_table(summary: dict, ratio_table: dict) -> str:
-    """Markdown: samples/s (thousands) per implementation and batch size, then glassnet's ratios."""
-    lines = []
-    for scenario, impls in summary.items():
-        batches = sorted({batch for cells in impls.values() for batch in cells}, key=int)
-        lines += [f"**{scenario}** — samples/s (median), peak memory of the process", "",
-                  "| implementation | " + " | ".join(f"bs {batch}" for batch in batches) + " | peak MB | dtype |",
-                  "|---" * (len(batches) + 3) + "|"]
-        for impl in IMPLEMENTATIONS:
-            if impl not in impls:
-                continue
-            cells = impls[impl]
-            values = [f"{cells[batch]['median'] / 1000:.1f}k" if batch in cells else "—" for batch in batches]
-            peak = max(cell["peak_rss_mb"] for cell in cells.values())
-            dtype = next(iter(cells.values()))["dtype"]
-            lines.append(f"| {LABELS[impl]} | " + " | ".join(values) + f" | {peak:.0f} | {dtype} |")
-        for peer, row in ratio_table.get(scenario, {}).items():
-            values = [f"{row[batch]:.2f}×" if batch in row else "—" for batch in batches]
-            lines.append(f"| glassnet ÷ {LABELS.get(peer, peer)} | " + " | ".join(values) + " | | |")
-        lines.append("")
-    return "\n".join(lines)
+def default_output(started: str) -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "glassnet" / "benchmarks" / f"{started.replace(':', '-')}.json"
 
 
 def machine_description() -> dict[str, Any]:
@@ -206,72 +162,84 @@ def machine_description() -> dict[str, Any]:
     return description
 
 
-def busy_processes(seconds: float = 1.0) -> list[str]:
-    """Other processes using over 5% of a CPU now (needs psutil; empty without it): what shared the machine."""
-    try:
-        import psutil
-    except ImportError:
-        return []
-    processes = list(psutil.process_iter(["pid", "nice", "cmdline"]))
-    for process in processes:
-        try:
-            process.cpu_percent(None)
-        except psutil.Error:
-            pass
-    time.sleep(seconds)
-    found = []
-    for process in processes:
-        try:
-            percent = process.cpu_percent(None)
-        except psutil.Error:
-            continue
-        if percent > 5.0 and process.info["pid"] != os.getpid():
-            found.append(f"{percent:.0f}% nice {process.info['nice']}: {' '.join(process.info['cmdline'] or [])[:100]}")
-    return found
+def announce(specs: list[dict[str, Any]], args: argparse.Namespace, output: Path) -> None:
+    """Before anything runs: how many runs, about how long, where the results go, and whether the machine is busy."""
+    estimate = sum(estimate_seconds(spec) for spec in specs)
+    print(f"{len(specs)} runs, about {estimate / 60:.0f} min on a quiet 2-core machine like the development one "
+          f"(longer when busy or slower; the time left is updated after every run). Results: {output}", flush=True)
+    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
+    if load > 0.5:
+        print(f"warning: the load average is already {load:.2f} on {cpus} CPUs: other processes are running, "
+              "expect a 'too noisy' verdict", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
     specs, notes = plan(args)
     environment, removed = worker_environment(args.keep_openblas_env, args.threads)
-    report: dict[str, Any] = {"other_processes_before": busy_processes(), "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    output = args.output or default_output(started)
+    announce(specs, args, output)
+    report: dict[str, Any] = {"other_processes_before": busy_processes(), "started": started,
                               "machine": machine_description(), "removed_environment": removed, "notes": notes,
                               "arguments": {k: str(v) for k, v in vars(args).items()}}
-    if any(spec["impl"] in TORCH_IMPLEMENTATIONS for spec in specs):
+    if any(spec["impl"] in reporting.TORCH_IMPLEMENTATIONS for spec in specs):
         report["agreement"] = run_agreement(environment)
         print(f"agreement of one step with PyTorch: {json.dumps(report['agreement'])}", flush=True)
         if not report["agreement"].get("ok"):
             print("glassnet and PyTorch disagree on one step: not timing anything.", file=sys.stderr)
             return 1
-    runs = []
-    for index, spec in enumerate(specs, 1):
-        run = run_worker(spec, environment, args.timeout)
-        runs.append(run)
-        shown = f"{run['samples_per_second']:.0f} samples/s" if "samples_per_second" in run else run.get("error", run.get("skipped"))
-        print(f"[{index}/{len(specs)}] {spec['scenario']} bs {spec['batch_size']} {spec['impl']}: {shown}", flush=True)
-    report["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    report["load_average_after"] = os.getloadavg()
-    report["other_processes_after"] = busy_processes()
-    report["blas"] = {run["impl"]: run["blas"] for run in runs if "blas" in run}
-    report["runs"] = runs
-    report["summary"] = summarise(runs)
-    report["ratios"] = ratios(report["summary"])
-    table = report["table"] = format_table(report["summary"], report["ratios"])
-    print()
-    print(table)
-    for impl, info in report["blas"].items():
-        pools = sorted({f"{e['internal_api']} {e.get('version', '')} {e.get('architecture', '')} × {e['num_threads']} threads"
-                        for e in info})
-        print(f"{impl}: " + "; ".join(" ".join(pool.split()) for pool in pools))
-    for note in notes:
-        print(f"note: {note}")
-    output = args.output or HERE / "results" / f"{report['started'].replace(':', '-')}.json"
+    report["runs"] = run_all(specs, environment, args.timeout)
+    finish(report, notes, args)
     output.parent.mkdir(parents=True, exist_ok=True)
     temporary = output.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     os.replace(temporary, output)
     print(f"\nwritten: {output}")
     return 0
+
+
+def run_all(specs: list[dict[str, Any]], environment: dict[str, str], timeout: float) -> list[dict[str, Any]]:
+    """Every worker in order, with a line per run and the time left, re-estimated from the pace so far."""
+    runs, spent, planned = [], 0.0, 0.0
+    for index, spec in enumerate(specs, 1):
+        run = run_worker(spec, environment, timeout)
+        runs.append(run)
+        spent, planned = spent + run["wall_seconds"], planned + estimate_seconds(spec)
+        left = sum(estimate_seconds(later) for later in specs[index:]) * spent / planned
+        shown = f"{run['samples_per_second']:.0f} samples/s" if "samples_per_second" in run else run.get("error", run.get("skipped"))
+        busy = f", others used {run['others_cpu_share']:.0%} of the CPU" if run.get("others_cpu_share", 0) > reporting.MAX_OTHERS_SHARE else ""
+        print(f"[{index}/{len(specs)}] {spec.get('label', spec['scenario'])} bs {spec['batch_size']} {spec['impl']}: {shown}"
+              f"{busy} (about {left / 60:.1f} min left)", flush=True)
+    return runs
+
+
+def finish(report: dict[str, Any], notes: list[str], args: argparse.Namespace) -> None:
+    """Summaries, tables, the noise verdict and the goals, printed and stored in ``report``."""
+    runs, cpus = report["runs"], os.cpu_count() or 1
+    report["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    report["load_average_after"] = os.getloadavg()
+    report["other_processes_after"] = busy_processes()
+    report["blas"] = {run["impl"]: run["blas"] for run in runs if "blas" in run}
+    report["summary"] = reporting.summarise(runs)
+    report["ratios"] = reporting.ratios(report["summary"])
+    report["slowdowns"] = reporting.slowdowns(report["summary"])
+    report["table"] = reporting.format_table(report["summary"], report["ratios"])
+    report["load_table"] = reporting.format_load_table(report["summary"], report["slowdowns"], args.competitors, cpus)
+    trustworthy, reasons = reporting.noise_verdict(report["summary"], runs)
+    report["noise"] = {"trustworthy": trustworthy, "reasons": reasons}
+    report["goals"] = reporting.goal_verdicts(report["ratios"], report["slowdowns"], args.competitors, cpus)
+    print("\n" + report["table"] + "\n" + report["load_table"])
+    for impl, info in report["blas"].items():
+        pools = sorted({f"{e['internal_api']} {e.get('version', '')} {e.get('architecture', '')} × {e['num_threads']} threads"
+                        for e in info})
+        print(f"{impl}: " + "; ".join(" ".join(pool.split()) for pool in pools))
+    for note in notes:
+        print(f"note: {note}")
+    print("\nnoise verdict: " + ("the measurements look trustworthy (spread ≤ 10%, no other load, nothing beats the floor)"
+                                 if trustworthy else "TOO NOISY TO TRUST —\n  " + "\n  ".join(reasons)))
+    caveat = "" if trustworthy else " (the measurements are NOT trustworthy, see above)"
+    print(f"\ngoals of the speed issue, from this run{caveat}:\n  " + "\n  ".join(report["goals"] or ["(none measured)"]))
 
 
 if __name__ == "__main__":

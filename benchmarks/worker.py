@@ -82,24 +82,19 @@ def torch_network(scenario: str) -> Any:
 
 def run_glassnet(spec: dict, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     import glassnet as gn
+    from glassnet.optim import kernels
 
+    if spec["impl"] == "glassnet-numpy":  # as if numba could not be imported: every pass runs in NumPy
+        kernels.njit, kernels.unavailable = None, "switched off for the benchmark's NumPy row"
     network, batch = glassnet_network(spec["scenario"], spec["seed"]), spec["batch_size"]
-    # "glassnet" uses the one-pass numba optimizer kernel when numba is installed; "glassnet-numpy"
-    # forces the NumPy reference update (bit-identical numbers, more passes over memory).
-    fused = spec["impl"] == "glassnet"
-
-    def adam() -> Any:
-        optimizer = gn.Adam(LEARNING_RATE)
-        optimizer.fused = optimizer.fused and fused
-        return optimizer
-
-    network.fit(X[: WARMUP_BATCHES * batch], y[: WARMUP_BATCHES * batch], adam(), epochs=1, batch_size=batch, verbose=0)
-    optimizer = adam()
+    network.fit(X[: WARMUP_BATCHES * batch], y[: WARMUP_BATCHES * batch], gn.Adam(LEARNING_RATE), epochs=1, batch_size=batch,
+                verbose=0)
+    optimizer = gn.Adam(LEARNING_RATE)
     started = time.perf_counter()
     history = network.fit(X, y, optimizer, epochs=spec["epochs"], batch_size=batch, verbose=0)
     seconds = time.perf_counter() - started
     dtypes = {str(value.dtype) for value in network.parameters().values()}
-    return {"seconds": seconds, "final_cost": history.cost[-1], "dtype": ",".join(sorted(dtypes)), "fused_optimizer": optimizer.fused}
+    return {"seconds": seconds, "final_cost": history.cost[-1], "dtype": ",".join(sorted(dtypes)), "compiled": kernels.available()}
 
 
 def run_torch(spec: dict, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
@@ -161,9 +156,32 @@ def run_sklearn(spec: dict, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 
 
 def run_floor(spec: dict, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """Only the matrix products of a step (forward, dW, dX per layer; no dX for the first) on preallocated arrays."""
+    """The floor of one training step, what the hardware allows any engine (DESIGN, *Performance model*).
+
+    floor step = its matrix products (forward, dW, dX per layer; no dX for the first), at the faster of
+                 one BLAS thread and the library's count, on preallocated arrays
+               + one read and one write of the parameters, the gradients and Adam's two moments
+                 (2 × 4 arrays × 4 bytes × parameters) at the memory bandwidth measured on arrays of that size
+    """
+    from threadpoolctl import threadpool_limits
+
     widths, batch = SCENARIOS[spec["scenario"]]["widths"], spec["batch_size"]
-    rng = np.random.default_rng(spec["seed"])
+    steps = spec["epochs"] * -(-X.shape[0] // batch)
+    products = {}
+    for threads in (1, None):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            products[threads] = _products_seconds_per_step(widths, batch, X, spec["seed"], steps)
+    parameters = sum(n_in * n_out + n_out for n_in, n_out in zip(widths[:-1], widths[1:]))
+    state_bytes = 2 * 4 * 4 * parameters
+    bandwidth = _bandwidth(parameters)
+    step = min(products.values()) + state_bytes / bandwidth
+    return {"seconds": step * X.shape[0] * spec["epochs"] / batch, "dtype": "float32",
+            "products_ms_per_step": {str(threads): seconds * 1e3 for threads, seconds in products.items()},
+            "memory_ms_per_step": state_bytes / bandwidth * 1e3, "bandwidth_gb_per_s": bandwidth / 1e9, "state_bytes": state_bytes}
+
+
+def _products_seconds_per_step(widths: tuple[int, ...], batch: int, X: np.ndarray, seed: int, steps: int) -> float:
+    rng = np.random.default_rng(seed)
     weights = [rng.standard_normal((n_in, n_out), dtype=np.float32) * 0.05 for n_in, n_out in zip(widths[:-1], widths[1:])]
     weight_grads = [np.empty_like(w) for w in weights]
     activations = [np.ascontiguousarray(X[:batch])] + [np.empty((batch, n), np.float32) for n in widths[1:]]
@@ -180,12 +198,25 @@ def run_floor(spec: dict, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 
     for _ in range(WARMUP_BATCHES):
         step()
-    steps = spec["epochs"] * -(-X.shape[0] // batch)
     started = time.perf_counter()
     for _ in range(steps):
         step()
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds * X.shape[0] * spec["epochs"] / (steps * batch), "dtype": "float32"}
+    return (time.perf_counter() - started) / steps
+
+
+def _bandwidth(parameters: int, rounds: int = 7) -> float:
+    """Bytes per second of ``c = a + b`` (best round) on float32 arrays that together are as large as the
+    optimizer's working set (parameters, gradients and two moments: 4 × 4 bytes × ``parameters``)."""
+    size = -(-4 * parameters // 3)
+    a, b, c = (np.ones(size, np.float32) for _ in range(3))
+    repeats = max(1, 50_000_000 // (12 * size))
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(repeats):
+            np.add(a, b, out=c)
+        best = min(best, (time.perf_counter() - started) / repeats)
+    return 12 * size / best
 
 
 RUNNERS: dict[str, Callable[[dict, np.ndarray, np.ndarray], dict[str, Any]]] = {

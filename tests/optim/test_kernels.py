@@ -71,3 +71,34 @@ def test_separate_arrays_give_the_same_result_on_either_path():
     for name in params:
         np.testing.assert_array_equal(results[0][name], results[1][name])
         assert not np.array_equal(results[0][name], params[name])
+
+
+# ------------------------------------------------------------------------------ the NumPy fallback
+def _without_compiled_kernels(monkeypatch, njit, reason):
+    monkeypatch.setattr(_fused, "njit", njit)
+    monkeypatch.setattr(_fused, "unavailable", reason)
+    monkeypatch.setattr(_fused, "_COMPILED", {})
+
+
+def test_without_numba_the_numpy_formulas_run_and_give_the_same_weights(monkeypatch):
+    compiled, compiled_state = _train(OPTIMIZERS[2], fused=True, dtype="float32")
+    _without_compiled_kernels(monkeypatch, None, "numba is not installed")
+    assert not _fused.available() and not OPTIMIZERS[2]().fused  # a new optimizer defaults to the NumPy formula
+    assert _fused.kernel("adam") is None
+    fallback, fallback_state = _train(OPTIMIZERS[2], fused=True, dtype="float32")  # asks for the kernel, gets NumPy
+    np.testing.assert_array_equal(fallback, compiled)
+    np.testing.assert_array_equal(fallback_state["s"]["layers.0.W"], compiled_state["s"]["layers.0.W"])
+
+
+def test_a_kernel_that_cannot_compile_falls_back_to_numpy_and_says_why(monkeypatch):
+    reference, _ = _train(OPTIMIZERS[0], fused=False, dtype="float64")
+
+    def broken_compiler(*args, **kwargs):
+        raise RuntimeError("no LLVM target for this CPU")
+
+    _without_compiled_kernels(monkeypatch, broken_compiler, None)
+    assert _fused.available()
+    fallback, _ = _train(OPTIMIZERS[0], fused=True, dtype="float64")
+    np.testing.assert_array_equal(fallback, reference)
+    assert "numba could not compile the" in _fused.unavailable and "no LLVM target" in _fused.unavailable
+    assert not _fused.available()

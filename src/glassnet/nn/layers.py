@@ -26,6 +26,7 @@ import numpy as np
 from glassnet.nn._math import sigmoid
 from glassnet._validation import check_bool, check_positive_int, check_real
 from glassnet.nn._workspace import Workspace
+from glassnet.nn.fused import bias_relu, relu_backward_bias
 from glassnet.errors import ConfigError
 from glassnet.nn.initializers import Initializer, get_initializer
 from glassnet.serialization import Configurable, deserialize, register, serialize
@@ -120,20 +121,29 @@ class Dense(Layer):
         return self.units
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        z = self.output_array("z", (x.shape[0], self.units), training)
-        np.matmul(x, self.params["W"], out=z)
+        z = self.forward_product(x, training)
         if self.use_bias:
             z += self.params["b"]
+        return z
+
+    def forward_product(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        """``X @ W`` without the bias (see :class:`DenseReLU`); in training, caches ``x`` for backward."""
+        z = self.output_array("z", (x.shape[0], self.units), training)
+        np.matmul(x, self.params["W"], out=z)
         if training:
             self._x = x
         return z
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        if self.use_bias:
+            np.add.reduce(dout, axis=0, out=self.grads["b"])
+        return self.backward_products(dout)
+
+    def backward_products(self, dout: np.ndarray) -> np.ndarray | None:
+        """``dW = Xᵀ @ dZ`` and, unless it is not needed, ``dX = dZ @ Wᵀ`` (``db`` is the caller's)."""
         x = self._x
         self._check_cached(x)
         np.matmul(x.T, dout, out=self.grads["W"])
-        if self.use_bias:
-            np.add.reduce(dout, axis=0, out=self.grads["b"])
         if not self.needs_input_gradient:
             return None
         dx = self._workspace.get("dx", x.shape, self.dtype)
@@ -176,6 +186,20 @@ class ReLU(Activation):
         self._check_cached(self._mask)
         dx = self._workspace.get("dx", dout.shape, self.dtype)
         return np.multiply(dout, self._mask, out=dx)
+
+    def forward_with_bias(self, z: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Training forward of ``Z + b`` (the Dense before, see :class:`DenseReLU`): bias, mask and ``A`` in one pass."""
+        a = self.output_array("a", z.shape, True)
+        self._mask = self._workspace.get("mask", z.shape, self.dtype)
+        bias_relu(z, b, self._mask, a)
+        return a
+
+    def backward_with_bias_gradient(self, dout: np.ndarray, db: np.ndarray) -> np.ndarray:
+        """``dZ = dA ⊙ mask`` and the bias gradient ``db = Σ_rows dZ`` of the Dense before, in one pass."""
+        self._check_cached(self._mask)
+        dx = self._workspace.get("dx", dout.shape, self.dtype)
+        relu_backward_bias(dout, self._mask, dx, db)
+        return dx
 
 
 @register("layer")
@@ -285,6 +309,39 @@ def claim_layers(layers: Sequence[Layer], network: object) -> list[Layer]:
     for layer in layers:
         layer._owner = weakref.ref(network)
     return layers
+
+
+class DenseReLU:
+    """A ``Dense`` layer (with bias) and the ``ReLU`` after it, as one stage of a training step.
+
+    Forward: ``Z = X @ W`` (BLAS), then ``A = max(Z + b, 0)`` and its mask in one pass; backward:
+    ``dZ = dA ⊙ mask`` and ``db = Σ_rows dZ`` in one pass, then ``dW`` and ``dX`` — the same numbers as
+    the two layers one after the other (:mod:`glassnet.nn.fused`), with fewer passes over the
+    activations. The layers keep their parameters, gradients and caches.
+    """
+
+    def __init__(self, dense: Dense, relu: ReLU) -> None:
+        self.dense, self.relu = dense, relu
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        if not training:
+            return self.relu.forward(self.dense.forward(x, False), False)
+        return self.relu.forward_with_bias(self.dense.forward_product(x), self.dense.params["b"])
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        return self.dense.backward_products(self.relu.backward_with_bias_gradient(dout, self.dense.grads["b"]))
+
+
+def fuse_stages(layers: list[Layer]) -> list[Layer | DenseReLU]:
+    """The stages of a training step: each Dense with bias directly followed by a ReLU becomes one
+    :class:`DenseReLU`; every other layer is a stage of its own."""
+    stages: list[Layer | DenseReLU] = []
+    for layer in layers:
+        if type(layer) is ReLU and stages and type(stages[-1]) is Dense and stages[-1].use_bias:
+            stages[-1] = DenseReLU(stages[-1], layer)
+        else:
+            stages.append(layer)
+    return stages
 
 
 def get_activation(name: str) -> Activation:

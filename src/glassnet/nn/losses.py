@@ -16,6 +16,7 @@ import numpy as np
 
 from glassnet.nn._math import sigmoid, softmax
 from glassnet.nn._workspace import Workspace
+from glassnet.nn.fused import normalise_rows, shift_rows, softmax_gradient
 from glassnet.errors import ConfigError, DataError
 from glassnet.serialization import Configurable, deserialize, register
 
@@ -150,6 +151,8 @@ class SoftmaxCrossEntropy(Loss):
     def __init__(self) -> None:
         super().__init__()
         self._row_indices: dict[int, np.ndarray] = {}
+        #: use the compiled passes of :mod:`glassnet.nn.fused` (same numbers, bit for bit); False: NumPy only
+        self.fused = True
 
     def check_outputs(self, output_units: int) -> None:
         if output_units < 2:
@@ -171,21 +174,35 @@ class SoftmaxCrossEntropy(Loss):
         m, k = logits.shape
         weights, total = self._weights(m, sample_weight)
         scratch = self._workspace  # every array below is reused for the next batch of the same size
-        # log-sum-exp: with s = z − max(z), ℓ = log Σ e^s − s_y, and p = e^s / Σ e^s is softmax(z)
-        row_max, row_sums = scratch.get("max", (m, 1), logits.dtype), scratch.get("sum", (m, 1), logits.dtype)
-        probabilities = softmax(
-            logits, out=scratch.get("p", logits.shape, logits.dtype), row_max=row_max, row_sums=row_sums,
-            row_scratch=scratch.get("row", logits.shape, logits.dtype),
-        )
-        labels = self._label_positions(y, k)
-        picked = logits.reshape(-1).take(labels, out=scratch.get("picked", (m,), logits.dtype), mode="clip")
-        picked -= row_max.reshape(-1)  # s_y = z_y − max
-        losses = np.log(row_sums.reshape(-1), out=scratch.get("loss", (m,), logits.dtype))
-        losses -= picked
+        # log-sum-exp trick: with s = z − max(z), ℓ = log Σ e^s − s_y and p = e^s / Σ e^s
+        shifted = scratch.get("p", logits.shape, logits.dtype)
+        picked = scratch.get("picked", (m,), logits.dtype)
+        if not (self.fused and shift_rows(logits, y, shifted, picked)):  # one compiled pass, or NumPy:
+            self._shift_rows(logits, y, shifted, picked)
+        probabilities = np.exp(shifted, out=shifted)
+        sums = np.add.reduce(probabilities, axis=1, out=scratch.get("sum", (m,), logits.dtype))
+        losses = np.log(sums, out=scratch.get("loss", (m,), logits.dtype))
+        if not (self.fused and normalise_rows(probabilities, sums, losses, picked)):
+            losses -= picked
+            row = scratch.get("row", logits.shape, logits.dtype)
+            np.copyto(row, sums.reshape(m, 1))
+            probabilities /= row
         if weights is not None:
             losses *= weights[:, 0]
-        self._cache = (probabilities, labels, weights, total)
-        return float(losses.sum() / total)
+        self._cache = (probabilities, y, weights, total)
+        return float(np.add.reduce(losses) / total)  # the sum, without the wrapper of ndarray.sum
+
+    def _shift_rows(self, logits: np.ndarray, y: np.ndarray, shifted: np.ndarray, picked: np.ndarray) -> None:
+        """NumPy reference of :func:`glassnet.nn.fused.shift_rows`: ``s = z − max(z)`` and ``s_y``.
+
+        The per-row maximum is first repeated across the k columns (``row``): with k small, NumPy would
+        otherwise allocate iterator buffers on every call to broadcast an (m, 1) column.
+        """
+        m, k = logits.shape
+        row = self._workspace.get("row", logits.shape, logits.dtype)
+        np.copyto(row, np.maximum.reduce(logits, axis=1, keepdims=True, out=self._workspace.get("max", (m, 1), logits.dtype)))
+        np.subtract(logits, row, out=shifted)
+        shifted.reshape(-1).take(self._label_positions(y, k), out=picked, mode="clip")
 
     def _label_positions(self, y: np.ndarray, k: int) -> np.ndarray:
         """Flat positions ``i·k + yᵢ`` of each row's true class in an ``(m, k)`` array (no fancy-index temporaries)."""
@@ -200,10 +217,12 @@ class SoftmaxCrossEntropy(Loss):
     def backward(self) -> np.ndarray:
         if self._cache is None:
             raise RuntimeError("SoftmaxCrossEntropy.backward called before forward.")
-        probabilities, labels, weights, total = self._cache
+        probabilities, y, weights, total = self._cache
         grad = self._workspace.get("grad", probabilities.shape, probabilities.dtype)
+        if weights is None and self.fused and softmax_gradient(probabilities, y, 1.0 / total, grad):
+            return grad
         np.copyto(grad, probabilities)
-        flat = grad.reshape(-1)
+        flat, labels = grad.reshape(-1), self._label_positions(y, grad.shape[1])
         picked = flat.take(labels, out=self._workspace.get("picked", labels.shape, grad.dtype), mode="clip")
         picked -= 1.0  # p − onehot(y): subtract 1 at each row's true class
         flat.put(labels, picked, mode="clip")

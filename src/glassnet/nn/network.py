@@ -6,8 +6,10 @@ one layer at a time — and adds the L2 term. All arrays are batch-first: ``X (m
 logits ``(m, n_outputs)``.
 
 Parameters of all layers live in one flat array (``flat_parameters``), and each layer's ``params``
-entries are views into it; gradients likewise. Optimizers see the named views (``parameters()``);
-anything that needs the whole vector at once (gradient clipping, divergence snapshots) uses the flat one.
+entries are views into it; gradients likewise. ``parameters()`` and ``gradients()`` hand that layout over
+explicitly as :class:`~glassnet.optim.flat.FlatArrays` (the named views plus the flat vector), so an
+optimizer updates the whole vector at once; anything else that needs the whole vector (gradient
+clipping, divergence snapshots) uses the flat arrays directly.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from glassnet._validation import check_real
 from glassnet.errors import ConfigError, DataError
 from glassnet.nn._math import squared_norm
 from glassnet.nn import batchnorm, dropout  # noqa: F401  (registers BatchNorm and Dropout for layer_from_config)
-from glassnet.nn.layers import Layer, claim_layers, layer_from_config
+from glassnet.nn.layers import Layer, claim_layers, fuse_stages, layer_from_config
 from glassnet.nn.losses import Loss, loss_from_config
 from glassnet.nn.metrics import r2_score
+from glassnet.optim.flat import FlatArrays, layout_of
 from glassnet.serialization import serialize
 from glassnet.train.loop import fit
 
@@ -80,6 +83,10 @@ class Network:
         self.output_units: int | None = None
         self.flat_parameters = np.empty(0, dtype=self.dtype)
         self.flat_gradients = np.empty(0, dtype=self.dtype)
+        self._layout: tuple = ()
+        self._stages: list = []
+        #: train through fused stages (Dense+ReLU in one pass each way, same numbers); False: layer by layer
+        self.fused = True
         self._l2_scratch: dict[tuple[int, ...], np.ndarray] = {}
 
     # ------------------------------------------------------------------ building
@@ -103,23 +110,19 @@ class Network:
         self.loss.check_outputs(units)
         self.input_units, self.output_units = int(input_units), units
         self._flatten()
+        self._stages = fuse_stages(self.layers)
         return self
 
     def _flatten(self) -> None:
         """Move every parameter and gradient into one flat array each; layers keep views into them."""
-        named = list(self._named("params"))
-        total = sum(value.size for _, value in named)
-        self.flat_parameters = np.empty(total, dtype=self.dtype)
-        self.flat_gradients = np.zeros(total, dtype=self.dtype)
-        offset = 0
-        for layer in self.layers:
-            for name, value in list(layer.params.items()):
-                size = value.size
-                view = self.flat_parameters[offset : offset + size].reshape(value.shape)
-                view[...] = value
-                layer.params[name] = view
-                layer.grads[name] = self.flat_gradients[offset : offset + size].reshape(value.shape)
-                offset += size
+        self._layout = layout_of(dict(self._named("params")))
+        values = [value.reshape(-1) for _, value in self._named("params")]
+        self.flat_parameters = np.concatenate(values) if values else np.empty(0, dtype=self.dtype)
+        self.flat_gradients = np.zeros_like(self.flat_parameters)
+        params, grads = FlatArrays(self.flat_parameters, self._layout), FlatArrays(self.flat_gradients, self._layout)
+        for index, layer in enumerate(self.layers):
+            for name in layer.params:
+                layer.params[name], layer.grads[name] = params[f"layers.{index}.{name}"], grads[f"layers.{index}.{name}"]
 
     def _require_built(self) -> None:
         if not self.built:
@@ -131,14 +134,17 @@ class Network:
                 yield f"layers.{index}.{name}", value
 
     def parameters(self) -> dict[str, np.ndarray]:
-        """Trainable arrays by name (``"layers.0.W"``, ...), as views: changing them changes the network."""
+        """Trainable arrays by name (``"layers.0.W"``, ...), as views: changing them changes the network.
+
+        A :class:`~glassnet.optim.flat.FlatArrays`: its ``.flat`` is ``flat_parameters``, which the views tile.
+        """
         self._require_built()
-        return dict(self._named("params"))
+        return FlatArrays(self.flat_parameters, self._layout)
 
     def gradients(self) -> dict[str, np.ndarray]:
-        """Gradients from the last ``loss_and_gradients``, named like :meth:`parameters`."""
+        """Gradients from the last ``loss_and_gradients``, named like :meth:`parameters` (views of ``flat_gradients``)."""
         self._require_built()
-        return dict(self._named("grads"))
+        return FlatArrays(self.flat_gradients, self._layout)
 
     def buffers(self) -> dict[str, np.ndarray]:
         """Non-trainable state needed for inference (e.g. BatchNorm running statistics), by name."""
@@ -190,8 +196,8 @@ class Network:
     # ------------------------------------------------------------------ forward / backward
     def _forward(self, X: np.ndarray, training: bool) -> np.ndarray:
         out = X
-        for layer in self.layers:
-            out = layer.forward(out, training)
+        for stage in self._stages if training and self.fused else self.layers:
+            out = stage.forward(out, training)
         return out
 
     def forward(self, X: Any, training: bool = False) -> np.ndarray:
@@ -201,8 +207,8 @@ class Network:
         return out.copy() if training else out
 
     def _backward(self, dout: np.ndarray) -> None:
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+        for stage in reversed(self._stages if self.fused else self.layers):
+            dout = stage.backward(dout)
 
     def _train_step(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Forward in training mode, cost, backward and L2 on prepared arrays; returns (cost, logits).

@@ -4,8 +4,9 @@
 
 v_t averages roughly the last 1/(1 − β) values (β = 0.9 → about 10). Starting from v₀ = 0 makes the
 early v_t too small; dividing by 1 − βᵗ removes that bias (at t = 1 the corrected value is θ₁ exactly).
-Works on floats and on arrays (element-wise). :func:`update_average` is the step itself, in place;
-:class:`ExponentialMovingAverage` keeps v and t around it, and BatchNorm's running statistics call it.
+Works on floats and on arrays (element-wise). :func:`update_average` is the step itself, in place on an
+array and without temporaries: :class:`ExponentialMovingAverage` keeps v and t around it, and BatchNorm's
+running statistics and the optimizers' moments (in their NumPy formulas) call it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,18 @@ from typing import Any
 import numpy as np
 
 from glassnet._validation import check_bool, check_real
+
+
+def update_average(average: np.ndarray, value: np.ndarray, beta: float, scratch: np.ndarray) -> np.ndarray:
+    """``v ← β·v + (1 − β)·θ`` in place on ``average`` (any shape; ``value`` and ``scratch`` of the same shape).
+
+    ``scratch`` receives (1 − β)·θ; it may be ``value`` itself. The float operations are those of the
+    compiled optimizer kernels, in the same order, so both give the same bits. Returns ``average``.
+    """
+    average *= beta
+    np.multiply(value, 1.0 - beta, out=scratch)
+    average += scratch
+    return average
 
 
 class ExponentialMovingAverage:
@@ -45,13 +58,3 @@ class ExponentialMovingAverage:
 
     def get_config(self) -> dict[str, Any]:
         return {"beta": self.beta, "bias_correction": self.bias_correction}
-
-
-def update_average(average: np.ndarray, value: np.ndarray, beta: float, scratch: np.ndarray) -> np.ndarray:
-    """One step of the average, in place and without temporaries: v ← β·v + (1 − β)·θ.
-
-    ``average`` (v) is updated and returned; ``scratch`` has θ's shape and receives (1 − β)·θ.
-    """
-    average *= beta
-    average += np.multiply(value, 1.0 - beta, out=scratch)
-    return average

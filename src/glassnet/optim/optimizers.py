@@ -3,15 +3,19 @@
 The state is plain data — dictionaries of arrays named like the parameters, plus the step count —
 exactly the course's ``v`` (first moment), ``s`` (second moment) and ``t``. Learners can print it,
 checkpoints save it, and resuming restores it bit-exactly. ``update`` changes ``params`` and ``state``
-in place and allocates nothing after the first call (a private scratch array per parameter).
+in place and allocates nothing after the first call (a private scratch array per shape).
 
-Speed: a network keeps all its parameters in one flat array (and its gradients in another), and
-``init`` then lays each moment out the same way — one flat array, with the named entries as views
-into it. ``update`` notices that layout and runs the update rule once over the whole flat vector
-instead of once per parameter: the same element-wise arithmetic in the same order, so the numbers
-are bit-for-bit those of the per-parameter path, with a handful of NumPy calls per step instead of
-a handful per parameter. Any other state (e.g. one loaded from a checkpoint as separate arrays) takes
-the per-parameter path, which is the readable reference.
+Each optimizer's :meth:`~Optimizer.step` is its formula in NumPy, on one parameter array and its
+moments; the moments are exponentially weighted averages updated by
+:func:`glassnet.optim.averages.update_average` (lesson 3's tool, in place). Speed lives in one place,
+:meth:`Optimizer.update`, outside the formulas:
+
+- **the flat layout** (:mod:`glassnet.optim.flat`): a network hands over its parameters and gradients
+  as :class:`~glassnet.optim.flat.FlatArrays` (named views that carry the one flat vector they tile),
+  ``init`` lays each moment out the same way, and ``update`` applies the step once to the whole
+  vectors. Any other state takes the per-parameter path, the reference;
+- **the compiled kernels** (:mod:`glassnet.optim.kernels`): the same formula as one numba loop over the
+  flat vectors, bit-for-bit the NumPy result; the NumPy formula runs when numba is unavailable.
 
 The learning rate is an argument of ``update`` so a schedule can change it every epoch; the
 ``learning_rate`` given to the constructor is the default when no schedule is used.
@@ -19,14 +23,15 @@ The learning rate is an argument of ``update`` so a schedule can change it every
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
 
 from glassnet import defaults
-from glassnet.optim import kernels
 from glassnet._validation import check_real
+from glassnet.optim import kernels
+from glassnet.optim.averages import update_average
+from glassnet.optim.flat import FlatArrays, flat_operands, per_parameter_operands
 from glassnet.serialization import Configurable, deserialize, register
 
 Arrays = dict[str, np.ndarray]
@@ -34,106 +39,63 @@ State = dict[str, Any]
 
 
 class Optimizer(Configurable):
-    """Base class. Subclasses list their moment names in ``moments`` and implement ``_step``."""
+    """Base class. Subclasses list their moment names in ``moments``, write :meth:`step` (the formula) and
+    may name the compiled kernel that does the same in one pass (``kernel``)."""
 
     #: names of the per-parameter arrays in the state (e.g. ``("v", "s")`` for Adam)
     moments: tuple[str, ...] = ()
+    #: the one-pass kernel in :mod:`glassnet.optim.kernels` equal to :meth:`step`, if any
+    kernel: str | None = None
 
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = check_real(type(self).__name__, "learning_rate", learning_rate, low=0.0, low_open=True)
-        #: use the one-pass numba kernel when numba is installed and the state is flat (same numbers,
-        #: bit for bit; set False to run the NumPy reference). Not part of the config, as it cannot
-        #: change a result.
+        #: use the compiled kernel (same numbers, bit for bit; set False to run the NumPy formula).
+        #: Not part of the config, as it cannot change a result.
         self.fused = kernels.available()
-        self._scratch: Arrays = {}
-        self._flat: tuple[list[np.ndarray], tuple] | None = None
+        self._scratch: dict[tuple, np.ndarray] = {}
+        #: the flat vectors of the last update, or None when it took the per-parameter path
+        self._flat: tuple | None = None
 
     def init(self, params: Arrays) -> State:
         """Fresh state: a zero array per parameter for each moment, and ``t = 0``.
 
-        When ``params`` are consecutive views of one flat array (as a network's are), each moment is
-        one flat zero array too, and its named entries are views into it in the same layout.
+        When ``params`` are :class:`~glassnet.optim.flat.FlatArrays` (as a network's are), each moment is
+        one flat zero vector in the same layout.
         """
         state: State = {"t": 0}
-        flat = _tiled_span(list(params.values()))
         for moment in self.moments:
-            if flat is None:
-                state[moment] = {name: np.zeros_like(value) for name, value in params.items()}
+            if isinstance(params, FlatArrays):
+                state[moment] = FlatArrays.zeros_like(params)
             else:
-                state[moment] = _views_like(params, np.zeros_like(flat))
+                state[moment] = {name: np.zeros_like(value) for name, value in params.items()}
         return state
 
     def update(self, params: Arrays, grads: Arrays, state: State, learning_rate: float | None = None) -> None:
-        """Apply one step to every parameter, in place; increments ``state["t"]``."""
+        """Apply one step to every parameter, in place; increments ``state["t"]``.
+
+        Flat vectors when all of them share the network's layout (one step over everything), else
+        parameter by parameter; each step through the compiled kernel when enabled and possible, else
+        through the NumPy formula.
+        """
         lr = self.learning_rate if learning_rate is None else float(learning_rate)
         state["t"] += 1
-        flat = self._flat_operands(params, grads, state)
-        if flat is not None:
-            param, grad, moments, scratch = flat
-            self._step(param, grad, moments, scratch, lr, state["t"])
-            return
-        for name, param in params.items():
-            scratch = self._scratch.get(name)
-            if scratch is None or scratch.shape != param.shape or scratch.dtype != param.dtype:
-                scratch = self._scratch[name] = np.empty_like(param)
-            moments = [state[moment][name] for moment in self.moments]
-            self._step(param, grads[name], moments, scratch, lr, state["t"])
+        self._flat = flat_operands(params, grads, state, self.moments)
+        operands = [self._flat] if self._flat is not None else per_parameter_operands(params, grads, state, self.moments)
+        for param, grad, moments in operands:
+            if self.fused and self.kernel is not None and kernels.run(self.kernel, self, param, grad, moments, lr, state["t"]):
+                continue
+            self.step(param, grad, *moments, lr=lr, t=state["t"], scratch=self._scratch_like(param))
 
-    def _step(self, param: np.ndarray, grad: np.ndarray, moments: list, scratch: np.ndarray, lr: float, t: int) -> None:
+    def step(self, W: np.ndarray, dW: np.ndarray, *moments: np.ndarray, lr: float, t: int, scratch: np.ndarray) -> None:
+        """The update rule on one array ``W``, its gradient ``dW`` and its moments, in place (``scratch``: same shape)."""
         raise NotImplementedError
 
-    def _flat_operands(self, params: Arrays, grads: Arrays, state: State) -> tuple | None:
-        """``(param, grad, moments, scratch)`` as flat 1-D arrays when every array tiles one flat buffer, else None.
-
-        The answer is cached for the exact names and array objects it was computed for (compared by
-        identity, with references kept so the objects stay alive), so the hot loop pays one cheap check.
-        """
-        arrays = [*params, *params.values(), *grads, *grads.values()]
-        for moment in self.moments:
-            arrays += [*state[moment], *state[moment].values()]
-        if self._flat is not None:
-            cached, operands = self._flat
-            if len(cached) == len(arrays) and all(map(operator.is_, arrays, cached)):
-                return operands
-        by_name = list(params.values()) + [grads.get(name) for name in params]
-        by_name += [state[moment].get(name) for moment in self.moments for name in params]
-        count = len(params)
-        spans = [_tiled_span(by_name[start : start + count]) for start in range(0, len(by_name), count)] if count else [None]
-        if any(span is None or span.dtype != spans[0].dtype or span.size != spans[0].size for span in spans):
-            self._flat = None
-            return None
-        operands = (spans[0], spans[1], spans[2:], np.empty_like(spans[0]))
-        self._flat = (arrays, operands)
-        return operands
-
-
-def _tiled_span(arrays: list[np.ndarray | None]) -> np.ndarray | None:
-    """The 1-D array that ``arrays`` fill exactly, one after another, if they are consecutive contiguous
-    views of a single 1-D buffer; otherwise None."""
-    if not arrays or any(not isinstance(array, np.ndarray) for array in arrays):
-        return None
-    base = arrays[0].base
-    if not isinstance(base, np.ndarray) or base.ndim != 1 or not base.flags.c_contiguous:
-        return None
-    itemsize, origin = base.itemsize, base.__array_interface__["data"][0]
-    start = arrays[0].__array_interface__["data"][0]
-    position = start
-    for array in arrays:
-        if array.base is not base or array.dtype != base.dtype or not array.flags.c_contiguous:
-            return None
-        if array.__array_interface__["data"][0] != position:
-            return None
-        position += array.nbytes
-    return base[(start - origin) // itemsize : (position - origin) // itemsize]
-
-
-def _views_like(params: Arrays, flat: np.ndarray) -> Arrays:
-    """Named views into ``flat`` with the shapes of ``params``, in order."""
-    views, offset = {}, 0
-    for name, value in params.items():
-        views[name] = flat[offset : offset + value.size].reshape(value.shape)
-        offset += value.size
-    return views
+    def _scratch_like(self, array: np.ndarray) -> np.ndarray:
+        key = (array.shape, array.dtype)
+        scratch = self._scratch.get(key)
+        if scratch is None:
+            scratch = self._scratch[key] = np.empty_like(array)
+        return scratch
 
 
 @register("optimizer")
@@ -143,9 +105,8 @@ class SGD(Optimizer):
     def __init__(self, learning_rate: float = defaults.LEARNING_RATES["sgd"]) -> None:
         super().__init__(learning_rate)
 
-    def _step(self, param, grad, moments, scratch, lr, t):
-        np.multiply(grad, lr, out=scratch)
-        param -= scratch
+    def step(self, W, dW, *moments, lr, t, scratch):
+        W -= np.multiply(dW, lr, out=scratch)  # W ← W − α·dW
 
     def get_config(self) -> dict[str, Any]:
         return {"learning_rate": self.learning_rate}
@@ -163,22 +124,15 @@ class Momentum(Optimizer):
     """
 
     moments = ("v",)
+    kernel = "momentum"
 
     def __init__(self, learning_rate: float = defaults.LEARNING_RATES["momentum"], beta: float = 0.9) -> None:
         super().__init__(learning_rate)
         self.beta = check_real("Momentum", "beta", beta, low=0.0, high=1.0, high_open=True)
 
-    def _step(self, param, grad, moments, scratch, lr, t):
-        (v,) = moments
-        if self.fused and kernels.usable(param, grad, v):
-            dtype = param.dtype
-            kernels.kernel("momentum")(param, grad, v, *kernels.constants(dtype, self.beta, 1.0 - self.beta, lr))
-            return
-        v *= self.beta
-        np.multiply(grad, 1.0 - self.beta, out=scratch)
-        v += scratch
-        np.multiply(v, lr, out=scratch)
-        param -= scratch
+    def step(self, W, dW, v, *, lr, t, scratch):
+        update_average(v, dW, self.beta, scratch)  # v ← β·v + (1 − β)·dW
+        W -= np.multiply(v, lr, out=scratch)  # W ← W − α·v
 
     def get_config(self) -> dict[str, Any]:
         return {"learning_rate": self.learning_rate, "beta": self.beta}
@@ -195,27 +149,18 @@ class RMSprop(Optimizer):
     """
 
     moments = ("s",)
+    kernel = "rmsprop"
 
     def __init__(self, learning_rate: float = defaults.LEARNING_RATES["rmsprop"], beta: float = 0.99, epsilon: float = 1e-8) -> None:
         super().__init__(learning_rate)
         self.beta = check_real("RMSprop", "beta", beta, low=0.0, high=1.0, high_open=True)
         self.epsilon = check_real("RMSprop", "epsilon", epsilon, low=0.0, low_open=True)
 
-    def _step(self, param, grad, moments, scratch, lr, t):
-        (s,) = moments
-        if self.fused and kernels.usable(param, grad, s):
-            values = kernels.constants(param.dtype, self.beta, 1.0 - self.beta, self.epsilon, lr)
-            kernels.kernel("rmsprop")(param, grad, s, *values)
-            return
-        s *= self.beta
-        np.multiply(grad, grad, out=scratch)
-        scratch *= 1.0 - self.beta
-        s += scratch
-        np.sqrt(s, out=scratch)
-        scratch += self.epsilon
-        np.divide(grad, scratch, out=scratch)
-        scratch *= lr
-        param -= scratch
+    def step(self, W, dW, s, *, lr, t, scratch):
+        update_average(s, np.multiply(dW, dW, out=scratch), self.beta, scratch)  # s ← β·s + (1 − β)·dW²
+        denominator = np.sqrt(s, out=scratch)
+        denominator += self.epsilon  # √s + ε
+        W -= np.multiply(np.divide(dW, denominator, out=scratch), lr, out=scratch)  # W ← W − α·dW / (√s + ε)
 
     def get_config(self) -> dict[str, Any]:
         return {"learning_rate": self.learning_rate, "beta": self.beta, "epsilon": self.epsilon}
@@ -236,6 +181,7 @@ class Adam(Optimizer):
     """
 
     moments = ("v", "s")
+    kernel = "adam"
 
     def __init__(self, learning_rate: float = defaults.LEARNING_RATES["adam"], beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8) -> None:
         super().__init__(learning_rate)
@@ -243,35 +189,15 @@ class Adam(Optimizer):
         self.beta2 = check_real("Adam", "beta2", beta2, low=0.0, high=1.0, high_open=True)
         self.epsilon = check_real("Adam", "epsilon", epsilon, low=0.0, low_open=True)
 
-    def _step(self, param, grad, moments, scratch, lr, t):
-        v, s = moments
-        if self.fused and kernels.usable(param, grad, v, s):
-            values = kernels.constants(
-                param.dtype,
-                self.beta1,
-                1.0 - self.beta1,
-                self.beta2,
-                1.0 - self.beta2,
-                1.0 / (1.0 - self.beta2**t),
-                self.epsilon,
-                lr / (1.0 - self.beta1**t),
-            )
-            kernels.kernel("adam")(param, grad, v, s, *values)
-            return
-        v *= self.beta1
-        np.multiply(grad, 1.0 - self.beta1, out=scratch)
-        v += scratch
-        s *= self.beta2
-        np.multiply(grad, grad, out=scratch)
-        scratch *= 1.0 - self.beta2
-        s += scratch
-        # scratch ← √ŝ + ε, then α·v̂ / scratch
-        np.multiply(s, 1.0 / (1.0 - self.beta2**t), out=scratch)
-        np.sqrt(scratch, out=scratch)
-        scratch += self.epsilon
-        np.divide(v, scratch, out=scratch)
-        scratch *= lr / (1.0 - self.beta1**t)
-        param -= scratch
+    def step(self, W, dW, v, s, *, lr, t, scratch):
+        update_average(v, dW, self.beta1, scratch)  # v ← β₁·v + (1 − β₁)·dW
+        update_average(s, np.multiply(dW, dW, out=scratch), self.beta2, scratch)  # s ← β₂·s + (1 − β₂)·dW²
+        denominator = np.multiply(s, 1.0 / (1.0 - self.beta2**t), out=scratch)  # ŝ = s / (1 − β₂ᵗ)
+        np.sqrt(denominator, out=denominator)
+        denominator += self.epsilon  # √ŝ + ε
+        change = np.divide(v, denominator, out=scratch)
+        change *= lr / (1.0 - self.beta1**t)  # α·v̂ / (√ŝ + ε), with v̂ = v / (1 − β₁ᵗ)
+        W -= change
 
     def get_config(self) -> dict[str, Any]:
         return {"learning_rate": self.learning_rate, "beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon}

@@ -34,6 +34,7 @@ from glassnet.train.callbacks import Callback
 from glassnet.train.history import History
 from glassnet.train.progress import ProgressReporter
 from glassnet.train.state import copy_state, restore_state
+from glassnet.train.threads import blas_threads, step_threads
 
 if TYPE_CHECKING:
     from glassnet.nn.network import Network
@@ -115,6 +116,9 @@ def fit(
     Training that diverges (a non-finite or exploding cost, a floating-point overflow, non-finite
     gradients or weights) raises :class:`TrainingDiverged` after restoring the weights and optimizer
     state to their values at the start of that epoch.
+
+    A step of small matrix products runs with one BLAS thread (steady on a busy machine), larger ones
+    with the library's default; see :mod:`glassnet.train.threads`.
     """
     _check_network(network)
     optimizer = Adam() if optimizer is None else optimizer
@@ -144,16 +148,17 @@ def _train_epochs(runner: "_EpochRunner", optimizer: Optimizer, schedule: Schedu
     for callback in callbacks:
         callback.on_train_begin(network, len(epochs))
     try:
-        for epoch in epochs:
-            logs = _run_epoch(runner, network, optimizer, schedule, dev, epoch, params, grads, state)
-            history.epochs.append(logs)
-            for callback in callbacks:
-                callback.on_epoch_end(epoch, logs)
-            if checkpoint is not None:
-                checkpoint.epoch_done(epoch + 1, state, history)
-            if any(callback.stop_training for callback in callbacks):
-                history.stopped_early = True
-                break
+        with blas_threads(step_threads(network.layers, runner.batch_size)):  # small products: one thread
+            for epoch in epochs:
+                logs = _run_epoch(runner, network, optimizer, schedule, dev, epoch, params, grads, state)
+                history.epochs.append(logs)
+                for callback in callbacks:
+                    callback.on_epoch_end(epoch, logs)
+                if checkpoint is not None:
+                    checkpoint.epoch_done(epoch + 1, state, history)
+                if any(callback.stop_training for callback in callbacks):
+                    history.stopped_early = True
+                    break
         if checkpoint is not None:
             checkpoint.finish(state, history)
     except KeyboardInterrupt:
