@@ -187,3 +187,11 @@ def test_the_function_check_counts_the_body_and_honours_a_reason(tmp_path):
     body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES + 1))
     (tmp_path / "errors.py").write_text(f'def long():\n    """Short docstring."""\n{body}\n\ndef explained():\n    """Long on purpose: a table."""\n{body}')
     assert long_functions(tmp_path) == {"errors.long": MAX_FUNCTION_LINES + 1}
+
+
+def test_the_training_loop_never_imports_the_network_module():
+    """DESIGN: train/ works on the network by duck typing, so nn.network may import the loop without a circle."""
+    modules = module_names(PACKAGE)
+    for name, path in modules.items():
+        if name.split(".")[0] == "train":
+            assert "nn.network" not in imports_of(name, path, modules), name
