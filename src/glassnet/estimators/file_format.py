@@ -15,6 +15,7 @@ import numpy as np
 
 from glassnet.errors import ConfigError, DataError, GlassnetError, ModelFileError
 from glassnet.files.container import read_container, write_container
+from glassnet.estimators.pipeline_file import pipeline_schema, rebuild_pipeline
 from glassnet.files.model_file import _scaler_from_json, _scaler_to_json, network_from_arrays
 from glassnet.files.schema import MAX_ITEMS, MAX_STRING, Spec, any_of, boolean, integer, list_of, number, one_of, optional, record, string, table_of, validate
 from glassnet.nn.network import Network
@@ -29,7 +30,7 @@ _ESTIMATOR_FIELDS = ("config", "estimator")
 _OPTIMIZER = "optimizer."
 
 
-def save_estimator(estimator: Any, path: str | Path) -> None:
+def save_estimator(estimator: Any, path: str | Path, pipeline: dict[str, Any] | None = None) -> None:
     """Write a fitted ``GlassClassifier``/``GlassRegressor`` to ``path``, atomically, in the safe format.
 
     The file is a model file of format ``glassnet-estimator``: the network's arrays and config as for
@@ -37,12 +38,15 @@ def save_estimator(estimator: Any, path: str | Path) -> None:
     and fitted labels from :func:`estimator_description`, plus the training state: the optimizer's moments as
     ``optimizer.<moment>.<parameter>`` tensors and its step count and the network's generator state under
     ``training``. :func:`glassnet.load` returns the estimator, ready to predict, and a ``partial_fit`` after
-    loading continues exactly as without the round trip; nothing is unpickled.
+    loading continues exactly as without the round trip; nothing is unpickled. ``pipeline`` is the entry of
+    :func:`glassnet.estimators.pipeline_file.pipeline_parts` when the estimator is the last step of a pipeline.
     """
     if getattr(estimator, "network_", None) is None:
         raise ModelFileError(f"{path}: the {type(estimator).__name__} is not fitted; call fit before saving it.")
     network = estimator.network_
     description = estimator_description(estimator)
+    if pipeline is not None:
+        description["pipeline"] = pipeline
     tensors = dict(network.state_arrays())
     if estimator.optimizer_state_ is not None:
         scalars, moments = split_state(estimator.optimizer_state_)
@@ -52,7 +56,8 @@ def save_estimator(estimator: Any, path: str | Path) -> None:
 
 
 def load_estimator(path: str | Path) -> Any:
-    """Read a file written by :func:`save_estimator` back into a fitted estimator (with its optimizer state).
+    """Read a file written by :func:`save_estimator` back into a fitted estimator (with its optimizer state),
+    or into the fitted ``Pipeline`` around it when the file has a ``pipeline`` entry.
 
     The ``estimator`` entry is checked against :func:`description_schema` and the constructor arguments by the
     estimator's own checks before anything is built; every problem is one :class:`ModelFileError`.
@@ -67,6 +72,8 @@ def load_estimator(path: str | Path) -> Any:
             _restore_training(path, estimator, training, tensors)
     except GlassnetError as error:
         raise ModelFileError(f"{path}: {error}") from None
+    if description.get("pipeline") is not None:
+        return rebuild_pipeline(path, description["pipeline"], estimator)
     return estimator
 
 
@@ -119,7 +126,8 @@ def description_schema(network: Network) -> Spec:
          "n_outputs": integer(1, network.output_units), "t": integer(0), "target_scaler": optional(table_of(_any, 8))},
     )
     training = record({"optimizer_scalars": table_of(_any, 16), "rng": table_of(_any, 8)})  # values checked by merge_state and the generator
-    return record({"class_name": one_of(*ESTIMATORS), "params": params, "fitted": fitted}, {"training": training})
+    return record({"class_name": one_of(*ESTIMATORS), "params": params, "fitted": fitted},
+                  {"training": training, "pipeline": optional(pipeline_schema(network.input_units))})
 
 
 def _any(value: Any, where: str) -> Any:
