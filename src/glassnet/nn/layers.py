@@ -231,19 +231,30 @@ class LeakyReLU(Activation):
         return {"slope": self.slope}
 
 
-@register("layer")
-class Tanh(Activation):
-    """``A = tanh(Z)``; ``g′(Z) = 1 − A²``, so the cache is the output A."""
+class OutputCachingActivation(Activation):
+    """An activation whose derivative is a function of its output A (tanh: 1 − A², sigmoid: A·(1 − A)),
+    so ``forward`` caches A itself; a subclass gives ``function(Z, out)`` and its ``backward``."""
 
     def __init__(self) -> None:
         super().__init__()
         self._a: np.ndarray | None = None
 
+    def function(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        a = np.tanh(x, out=self.output_array("a", x.shape, training))
+        a = self.function(x, self.output_array("a", x.shape, training))
         if training:
             self._a = a
         return a
+
+
+@register("layer")
+class Tanh(OutputCachingActivation):
+    """``A = tanh(Z)``; ``g′(Z) = 1 − A²``, so the cache is the output A."""
+
+    def function(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return np.tanh(x, out=out)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         a = self._a
@@ -256,22 +267,15 @@ class Tanh(Activation):
 
 
 @register("layer")
-class Sigmoid(Activation):
+class Sigmoid(OutputCachingActivation):
     """``A = σ(Z) = 1/(1 + e^(−Z))`` (computed without overflow); ``g′(Z) = A·(1 − A)``.
 
     Use it inside a network; for a binary output, leave the last Dense linear and let
     :class:`~glassnet.losses.BinaryCrossEntropy` apply the sigmoid to the logits (more stable).
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._a: np.ndarray | None = None
-
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        a = sigmoid(x, out=self.output_array("a", x.shape, training))
-        if training:
-            self._a = a
-        return a
+    def function(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return sigmoid(x, out=out)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         a = self._a
