@@ -1,7 +1,8 @@
 """One source of defaults for everything a user can leave out.
 
-``fit``, ``Network.fit``, the builders, the CLI, the estimators, ``search``, ``learning_curve``,
-the lessons and the lab read these names; ``tests/test_defaults.py`` checks that they agree.
+``fit``, ``Network.fit``, the builders, the CLI, the estimators, ``search``, ``learning_curve``
+and the lab read these names; ``tests/test_defaults.py`` checks that they agree. (Each lesson
+experiment states its own settings, which its claim depends on, so it does not read them.)
 """
 
 from __future__ import annotations
